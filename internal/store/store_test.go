@@ -1,0 +1,129 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errdex/errdex/internal/article"
+	"github.com/errdex/errdex/internal/store"
+	"github.com/errdex/errdex/internal/testdb"
+)
+
+func sample() *article.Article {
+	return &article.Article{
+		Slug: "access-denied", Lang: "en", Status: article.StatusPublished,
+		Title: "Access denied 0x80070005", ErrorText: "0x80070005", Tags: []string{"Windows"},
+		Codes: []string{"0x80070005", "0x00000005"}, UpdatedAt: time.Date(2025, 11, 3, 9, 11, 56, 107e6, time.UTC),
+		FrontMatterExtra: []article.KeyValue{{Key: "owner", Value: "desk"}},
+		Summary: article.Summary{
+			Condition: article.Field{Text: "when installing", Qualifier: "1 line"},
+			Impact:    article.Field{Text: "nothing installs"},
+			Urgency:   article.Urgency{Level: article.UrgencyMedium, Reason: "security fixes wait"},
+		},
+		Causes: []article.Cause{{Rank: 1, Text: "ACL"}, {Rank: 2, Text: "EDR"}},
+		Checks: []article.Step{{Text: "check ACL", Commands: []article.Command{{Shell: "cmd", Code: `icacls "C:\x"`}}}},
+		Fix: []article.Step{{Text: "grant", Commands: []article.Command{}, Substeps: []article.Step{
+			{Text: "unblock", Commands: []article.Command{{Shell: "powershell", Code: "Unblock-File x"}}},
+			{Text: "gui", Commands: []article.Command{}},
+		}}, {Text: "retry", Commands: []article.Command{}}},
+		PermanentFixes: []string{"fix ownership"},
+		DetailedSteps: []article.Step{{Text: "take ownership", Warnings: []string{"⚠ Warning: careful"}, Commands: []article.Command{
+			{Shell: "cmd", Code: "takeown /F x"},
+			{Shell: "powershell", Code: "icacls $p /setowner SYSTEM", Label: "Rollback:", Rollback: true},
+		}}},
+		Warnings:      []string{"⚠ Warning: undo afterwards"},
+		Pitfalls:      []string{"Everyone:F"},
+		Checklist:     []string{"least privilege"},
+		Related:       []article.Related{{Text: "see 0x80070643", Codes: []string{"0x80070643"}}, {Text: "none", Codes: []string{}}},
+		References:    []article.Reference{{URL: "https://learn.microsoft.com/x", Title: "icacls"}},
+		ExtraSections: []article.Extra{{Heading: "Notes", Body: "free text"}},
+		Sections:      []article.Section{{Key: "summary", Heading: "Summary"}, {Key: "extra", Heading: "Notes"}},
+		Source:        "# source",
+	}
+}
+
+func TestSaveAndReadArticle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testdb.Store(t)
+	want := sample()
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		saved, err := store.SaveArticles(ctx, tx, []*article.Article{want})
+		if err == nil && !saved[0].Created {
+			t.Errorf("first save: Created = false, want true")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	got, err := s.Article(ctx, "access-denied", "en")
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("article round trip (-want +got):\n%s", diff)
+	}
+	byCode, err := s.ArticlesByCodes(ctx, []string{"0x00000005"})
+	if err != nil || len(byCode) != 1 || byCode[0].Slug != "access-denied" {
+		t.Errorf("ArticlesByCodes(0x00000005) = %v, %v; want the article", byCode, err)
+	}
+
+	// Saving again replaces every part and bumps the version.
+	want.Causes = want.Causes[:1]
+	want.Checks = nil
+	err = s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{want}); return err })
+	if err != nil {
+		t.Fatalf("save again: %v", err)
+	}
+	got, err = s.Article(ctx, "access-denied", "en")
+	if err != nil {
+		t.Fatalf("read again: %v", err)
+	}
+	if got.Version != 2 || len(got.Causes) != 1 || len(got.Checks) != 0 {
+		t.Errorf("after resave: version %d, %d causes, %d checks; want 2, 1, 0", got.Version, len(got.Causes), len(got.Checks))
+	}
+}
+
+func TestSaveRejectsInvalidRowsAtomically(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testdb.Store(t)
+	good, bad := sample(), sample()
+	bad.Slug = "other"
+	bad.References = []article.Reference{{URL: "not a url"}}
+	err := s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{good, bad}); return err })
+	if kind := article.KindOf(err); kind != article.KindInvalid {
+		t.Fatalf("save with a bad reference: kind %q (%v), want invalid", kind, err)
+	}
+	if n, err := s.CountArticles(ctx); err != nil || n != 0 {
+		t.Errorf("articles after failed save = %d, %v; want 0", n, err)
+	}
+}
+
+func TestMigrationsDownAndUp(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	m, err := store.NewMigrator(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	v, dirty, err := m.Version()
+	if err != nil || dirty || v == 0 {
+		t.Fatalf("version = %d dirty %v err %v; want a clean applied version", v, dirty, err)
+	}
+	if err := m.Down(); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if v, _, _ := m.Version(); v != 0 {
+		t.Errorf("version after down = %d, want 0", v)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+}

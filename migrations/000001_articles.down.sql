@@ -1,0 +1,9 @@
+DROP TABLE extra_sections;
+DROP TABLE article_references;
+DROP TABLE related_items;
+DROP TABLE list_items;
+DROP TABLE commands;
+DROP TABLE steps;
+DROP TABLE causes;
+DROP TABLE article_codes;
+DROP TABLE articles;
