@@ -52,7 +52,7 @@ func TestSaveAndReadArticle(t *testing.T) {
 	s := testdb.Store(t)
 	want := sample()
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		saved, err := store.SaveArticles(ctx, tx, []*article.Article{want})
+		saved, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
 		if err == nil && !saved[0].Created {
 			t.Errorf("first save: Created = false, want true")
 		}
@@ -76,7 +76,7 @@ func TestSaveAndReadArticle(t *testing.T) {
 	// Saving again replaces every part and bumps the version.
 	want.Causes = want.Causes[:1]
 	want.Checks = nil
-	err = s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{want}); return err })
+	err = s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"}); return err })
 	if err != nil {
 		t.Fatalf("save again: %v", err)
 	}
@@ -96,7 +96,10 @@ func TestSaveRejectsInvalidRowsAtomically(t *testing.T) {
 	good, bad := sample(), sample()
 	bad.Slug = "other"
 	bad.References = []article.Reference{{URL: "not a url"}}
-	err := s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{good, bad}); return err })
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		_, err := store.SaveArticles(ctx, tx, []*article.Article{good, bad}, store.Change{Author: "test", Origin: "api"})
+		return err
+	})
 	if kind := article.KindOf(err); kind != article.KindInvalid {
 		t.Fatalf("save with a bad reference: kind %q (%v), want invalid", kind, err)
 	}

@@ -1,0 +1,1 @@
+DROP TABLE unresolved_lookups;
