@@ -20,9 +20,10 @@ const (
 
 // FieldError names one invalid field by JSON Pointer (or line, for markdown).
 type FieldError struct {
-	Pointer string `json:"pointer,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Detail  string `json:"detail"`
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"` // a query or path parameter
+	Line      int    `json:"line,omitempty"`
+	Detail    string `json:"detail"`
 }
 
 // Error is a domain error whose Message is safe to show to a client.

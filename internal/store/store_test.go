@@ -76,7 +76,10 @@ func TestSaveAndReadArticle(t *testing.T) {
 	// Saving again replaces every part and bumps the version.
 	want.Causes = want.Causes[:1]
 	want.Checks = nil
-	err = s.InTx(ctx, func(tx pgx.Tx) error { _, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"}); return err })
+	err = s.InTx(ctx, func(tx pgx.Tx) error {
+		_, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
+		return err
+	})
 	if err != nil {
 		t.Fatalf("save again: %v", err)
 	}
