@@ -1,0 +1,186 @@
+package markdown
+
+import (
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+)
+
+// This file cuts field text out of the source by the positions goldmark
+// records, so markdown is kept exactly as written.
+
+func (p *parser) lineStart(off int) int {
+	off = min(max(off, 0), len(p.body))
+	for off > 0 && p.body[off-1] != '\n' {
+		off--
+	}
+	return off
+}
+
+func (p *parser) lineEnd(off int) int {
+	off = min(max(off, 0), len(p.body))
+	for off < len(p.body) && p.body[off] != '\n' {
+		off++
+	}
+	return off
+}
+
+// startOf is the offset where block n starts: its marker, fence or first
+// character.
+func (p *parser) startOf(n ast.Node) int {
+	if pos := n.Pos(); pos >= 0 {
+		return pos
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		if pos := p.startOf(c); pos >= 0 {
+			return pos
+		}
+	}
+	if prev := n.PreviousSibling(); prev != nil {
+		return p.blockEnd(prev)
+	}
+	return 0
+}
+
+// blockEnd is the offset where block n ends: the start of the line of the
+// next block at its level or above. Trailing blank lines are trimmed by the
+// callers.
+func (p *parser) blockEnd(n ast.Node) int {
+	for ; n != nil && n.Kind() != ast.KindDocument; n = n.Parent() {
+		if next := n.NextSibling(); next != nil {
+			return p.lineStart(p.startOf(next))
+		}
+	}
+	return len(p.body)
+}
+
+// contentCol is the column where the content of list item it starts.
+func (p *parser) contentCol(it ast.Node) int {
+	pos := p.startOf(it)
+	ls, le := p.lineStart(pos), p.lineEnd(pos)
+	line := p.body[pos:le]
+	i := 0
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i < len(line) && (line[i] == '-' || line[i] == '+' || line[i] == '*') {
+		i++
+	} else {
+		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		if i < len(line) && (line[i] == '.' || line[i] == ')') {
+			i++
+		}
+	}
+	n := 0
+	for i+n < len(line) && (line[i+n] == ' ' || line[i+n] == '\t') {
+		n++
+	}
+	if i+n == len(line) || n > 4 || n == 0 {
+		n = 1
+	}
+	return pos - ls + i + n
+}
+
+func isParagraph(n ast.Node) bool {
+	return n.Kind() == ast.KindParagraph || n.Kind() == ast.KindTextBlock
+}
+
+// paraLines returns a paragraph's lines as written, without the
+// indentation that belongs to its containers; hard-break spaces stay.
+func (p *parser) paraLines(n ast.Node) []string {
+	lines := n.Lines()
+	out := make([]string, 0, lines.Len())
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		out = append(out, strings.TrimSuffix(string(seg.Value(p.body)), "\n"))
+	}
+	if len(out) > 0 {
+		out[len(out)-1] = strings.TrimRight(out[len(out)-1], " \t")
+	}
+	return out
+}
+
+// paraText is a paragraph's markdown, lines joined.
+func (p *parser) paraText(n ast.Node) string {
+	return strings.Join(p.paraLines(n), "\n")
+}
+
+// onlyParagraph returns the item's paragraph when that is all it holds.
+func (p *parser) onlyParagraph(it ast.Node) ast.Node {
+	if c := it.FirstChild(); c != nil && c.NextSibling() == nil && isParagraph(c) {
+		return c
+	}
+	return nil
+}
+
+// itemText is a list item's markdown: its paragraph, or when it holds more
+// than one paragraph the item's whole content, dedented.
+func (p *parser) itemText(it ast.Node) string {
+	if it.FirstChild() == nil {
+		return ""
+	}
+	if para := p.onlyParagraph(it); para != nil {
+		return p.paraText(para)
+	}
+	col := p.contentCol(it)
+	ls := p.lineStart(p.startOf(it))
+	return p.cut(min(ls+col, p.lineEnd(ls)), p.blockEnd(it), col)
+}
+
+// itemSource is a list item as written, marker included, dedented to the
+// marker: a note that renders back as the same item.
+func (p *parser) itemSource(it ast.Node) string {
+	pos := p.startOf(it)
+	return p.cut(pos, p.blockEnd(it), pos-p.lineStart(pos))
+}
+
+// blockSource is block n as written, dedented to its own column (an
+// indented code block to its container's column, col).
+func (p *parser) blockSource(n ast.Node, col int) string {
+	start := p.startOf(n)
+	ls := p.lineStart(start)
+	if n.Kind() == ast.KindCodeBlock {
+		start = min(ls+col, p.lineEnd(ls))
+	}
+	return p.cut(start, p.blockEnd(n), start-ls)
+}
+
+// cut returns body[from:to] with up to dedent leading spaces removed from
+// every line after the first, leading blank lines and trailing white space
+// trimmed.
+func (p *parser) cut(from, to, dedent int) string {
+	if to < from {
+		to = from
+	}
+	s := string(p.body[from:to])
+	if dedent > 0 && strings.Contains(s, "\n") {
+		lines := strings.Split(s, "\n")
+		for i := 1; i < len(lines); i++ {
+			l := lines[i]
+			n := 0
+			for n < dedent && n < len(l) && l[n] == ' ' {
+				n++
+			}
+			lines[i] = l[n:]
+		}
+		s = strings.Join(lines, "\n")
+	}
+	return trimBlank(s)
+}
+
+// trimBlank drops leading blank lines and trailing white space.
+func trimBlank(s string) string {
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 || strings.TrimLeft(s[:i], " \t") != "" {
+			break
+		}
+		s = s[i+1:]
+	}
+	if strings.TrimLeft(s, " \t") == "" {
+		return ""
+	}
+	return strings.TrimRight(s, " \t\n")
+}
