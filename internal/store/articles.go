@@ -357,9 +357,19 @@ ORDER BY a.updated_at DESC, a.id`, codes)
 	return scanArticles(rows)
 }
 
-// Article returns one article by slug and language, whatever its status.
+// queryer is what reads need: the pool, or a transaction.
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Article returns one article by slug and language, whatever its status;
+// KindNotFound when there is none.
 func (s *Store) Article(ctx context.Context, slug, lang string) (*article.Article, error) {
-	rows, err := s.pool.Query(ctx, selectArticles+`
+	return readArticle(ctx, s.pool, slug, lang)
+}
+
+func readArticle(ctx context.Context, q queryer, slug, lang string) (*article.Article, error) {
+	rows, err := q.Query(ctx, selectArticles+`
 WHERE a.slug = $1 AND a.lang = $2`, slug, lang)
 	if err != nil {
 		return nil, translate(err, "look up article")

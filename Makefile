@@ -1,0 +1,46 @@
+# errdex: `make run` serves the API, `make test` runs every test.
+GO       ?= go
+BIN      := bin/errdex
+export DATABASE_URL ?= postgres://postgres:postgres@localhost:5432/errdex?sslmode=disable
+
+.PHONY: all build run test vet fmt-check generate fuzz audit compose-check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/errdex
+
+# Creates the database if missing, migrates it, imports the bundled articles
+# into an empty store and serves on :8080 — what docker compose does too.
+run: build
+	./$(BIN) serve
+
+test: fmt-check vet
+	$(GO) test -race ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+generate:
+	$(GO) generate ./...
+
+# Each fuzz target for FUZZTIME (default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/markdown -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+audit:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./...
+
+# docker-compose.yml cannot run here (no engine); this validates it.
+compose-check:
+	docker-compose config -q
+
+clean:
+	rm -rf bin

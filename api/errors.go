@@ -1,0 +1,140 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/errdex/errdex/internal/article"
+	"github.com/errdex/errdex/internal/errcode"
+	"github.com/errdex/errdex/internal/lookup"
+)
+
+// Views of a lookup: everything, or the compact one chatbots quote from.
+const (
+	viewFull  = "full"
+	viewBrief = "brief"
+)
+
+// Limits of the brief view.
+const (
+	briefCauses   = 3
+	briefFixSteps = 3
+)
+
+type lookupResponse struct {
+	Query string `json:"query"`
+	*lookup.Result
+}
+
+type briefResponse struct {
+	Query       string              `json:"query"`
+	Code        string              `json:"code"`
+	Decoded     errcode.Decoded     `json:"decoded"`
+	Equivalents []lookup.Equivalent `json:"equivalents"`
+	Articles    []briefArticle      `json:"articles"`
+}
+
+// briefArticle is what a chatbot needs to answer in a few lines.
+type briefArticle struct {
+	Match       string          `json:"match"`
+	MatchedCode string          `json:"matchedCode"`
+	Slug        string          `json:"slug"`
+	Lang        string          `json:"lang"`
+	Title       string          `json:"title"`
+	ErrorText   string          `json:"errorText"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
+	Summary     article.Summary `json:"summary"`
+	Causes      []article.Cause `json:"causes"`
+	Checks      []article.Step  `json:"checks"`
+	Fix         []article.Step  `json:"fix"`
+}
+
+// lookupRequest is a parsed, validated GET /errors/{code}.
+type lookupRequest struct {
+	raw   string
+	code  errcode.Code
+	prefs []string
+	view  string
+}
+
+func parseLookup(r *http.Request) (lookupRequest, error) {
+	q := r.URL.Query()
+	req := lookupRequest{raw: chi.URLParam(r, "code"), view: q.Get("view")}
+	var fields []article.FieldError
+	code, err := errcode.Parse(req.raw)
+	if err != nil {
+		detail := err.Error()
+		var pe *errcode.ParseError
+		if errors.As(err, &pe) {
+			detail = pe.Detail
+		}
+		fields = append(fields, article.FieldError{Parameter: "code", Detail: detail})
+	}
+	req.code = code
+	lang := q.Get("lang")
+	if lang != "" && !lookup.ValidLang(lang) {
+		fields = append(fields, article.FieldError{Parameter: "lang", Detail: "lang must be a BCP 47 language tag such as ja or en-US"})
+	}
+	switch req.view {
+	case "":
+		req.view = viewFull
+	case viewFull, viewBrief:
+	default:
+		fields = append(fields, article.FieldError{Parameter: "view", Detail: "view must be full or brief"})
+	}
+	if len(fields) > 0 {
+		return req, &article.Error{Kind: article.KindInvalid, Message: fields[0].Detail, Fields: fields}
+	}
+	req.prefs = lookup.Preferences(lang, r.Header.Get("Accept-Language"))
+	return req, nil
+}
+
+// handleLookup answers GET /errors/{code}: the decoded code and its
+// articles. A valid code without articles still answers 200 with the
+// decode, which is useful on its own.
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	req, err := parseLookup(r)
+	if err != nil {
+		var de *article.Error
+		errors.As(err, &de)
+		if de.Fields[0].Parameter == "code" {
+			writeProblem(w, r, Problem{Type: typeInvalidCode, Title: "Invalid error code", Status: http.StatusBadRequest,
+				Detail: de.Message, Errors: de.Fields})
+			return
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Vary", "Accept-Language")
+	if res.Lang != "" {
+		w.Header().Set("Content-Language", res.Lang)
+	}
+	if req.view == viewBrief {
+		writeJSON(w, brief(req.raw, res))
+		return
+	}
+	writeJSON(w, lookupResponse{Query: req.raw, Result: res})
+}
+
+func brief(query string, res *lookup.Result) briefResponse {
+	out := briefResponse{Query: query, Code: res.Code, Decoded: res.Decoded, Equivalents: res.Equivalents,
+		Articles: make([]briefArticle, len(res.Articles))}
+	for i, m := range res.Articles {
+		out.Articles[i] = briefArticle{
+			Match: m.Match, MatchedCode: m.MatchedCode, Slug: m.Slug, Lang: m.Lang, Title: m.Title,
+			ErrorText: m.ErrorText, UpdatedAt: m.UpdatedAt, Summary: m.Summary,
+			Causes: m.Causes[:min(len(m.Causes), briefCauses)],
+			Checks: m.Checks,
+			Fix:    m.Fix[:min(len(m.Fix), briefFixSteps)],
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/errdex/errdex/internal/store"
+)
+
+// routes lists every endpoint in one place; openapi.yaml describes each.
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.accessLog, s.recoverer, securityHeaders, s.limitBody, s.authenticate)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, Problem{Type: typeRouteNotFound, Title: "Not found", Status: http.StatusNotFound,
+			Detail: "no such endpoint; see /openapi.yaml"})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, Problem{Type: typeMethodNotAllowed, Title: "Method not allowed", Status: http.StatusMethodNotAllowed,
+			Detail: r.Method + " is not allowed here"})
+	})
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	r.Get("/errors/{code}", s.handleLookup)
+	r.Post("/resolve", s.handleResolve)
+	r.With(requireRole(store.RoleEditor)).Get("/stats/unresolved", s.handleUnresolved)
+
+	r.Route("/cases", func(r chi.Router) {
+		editor := r.With(requireRole(store.RoleEditor))
+		editor.Post("/", s.handleCreateCase)
+		r.Get("/{slug}", s.handleGetCase)
+		r.Get("/{slug}/{lang}", s.handleGetCaseLang)
+		editor.Put("/{slug}/{lang}", s.handlePutCase)
+		editor.Patch("/{slug}/{lang}", s.handlePatchCase)
+		editor.Delete("/{slug}/{lang}", s.handleArchiveCase)
+		editor.Post("/{slug}/{lang}/restore", s.handleUnarchiveCase)
+		editor.Get("/{slug}/{lang}/revisions", s.handleRevisions)
+		editor.Get("/{slug}/{lang}/revisions/{n}", s.handleRevision)
+		editor.Post("/{slug}/{lang}/revisions/{n}/restore", s.handleRestoreRevision)
+	})
+	return r
+}

@@ -1,0 +1,167 @@
+package importer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/errdex/errdex/internal/importer"
+	"github.com/errdex/errdex/internal/store"
+	"github.com/errdex/errdex/internal/testdb"
+)
+
+// doc is a small valid English article.
+func doc(slug, code, extra string) string {
+	return fmt.Sprintf(`---
+title: "Install fails with %[2]s"
+errorText: "Error %[2]s"
+tags: ["Windows"]
+updatedAt: "2026-01-02T03:04:05Z"
+lang: "en"
+slug: "%[1]s"
+---
+
+## Summary
+- Condition  
+  The installer stops.
+- Impact  
+  Nothing installs.
+- Urgency (High)  
+  Security fixes wait.
+
+## Common causes
+1. Permissions.
+2. Antivirus.
+
+## 60-second checks
+- Check the ACL:
+  `+"```cmd\n  icacls \"C:\\\\Temp\"\n  ```"+`
+
+## 5-minute fix
+1) Grant access.
+
+## Related cases
+- See 0x80070005.
+
+## References
+- https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/icacls
+%[3]s`, slug, code, extra)
+}
+
+func run(t *testing.T, st *store.Store, files fstest.MapFS, opts importer.Options) *importer.Report {
+	t.Helper()
+	rep, err := importer.Run(context.Background(), st, []importer.Source{{Name: "kb", FS: files}}, opts)
+	if err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	return rep
+}
+
+func count(t *testing.T, st *store.Store) int {
+	t.Helper()
+	n, err := st.CountArticles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func files(kv ...string) fstest.MapFS {
+	m := fstest.MapFS{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = &fstest.MapFile{Data: []byte(kv[i+1])}
+	}
+	return m
+}
+
+func TestBrokenFileChangesNothing(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	broken := "---\ntitle: \"no end\"\nerrorText: x\n" // unterminated front matter
+	tree := files("a.md", doc("a", "0x80070005", ""), "sub/b.md", doc("b", "0x80070002", ""), "sub/c.md", broken, "notes.json", "{}")
+
+	rep := run(t, st, tree, importer.Options{})
+	if rep.Failed != 1 || rep.Skipped != 2 || rep.Created != 0 {
+		t.Errorf("report = %d failed, %d skipped, %d created; want 1, 2, 0", rep.Failed, rep.Skipped, rep.Created)
+	}
+	if n := count(t, st); n != 0 {
+		t.Errorf("articles after a failed run = %d, want 0", n)
+	}
+	var failure string
+	for _, f := range rep.Files {
+		if f.Status == importer.StatusFailed {
+			failure = f.Error
+		}
+	}
+	if !strings.HasPrefix(failure, "kb/sub/c.md:") {
+		t.Errorf("failure %q, want it to start with kb/sub/c.md:LINE", failure)
+	}
+
+	rep = run(t, st, tree, importer.Options{KeepGoing: true})
+	if rep.Failed != 1 || rep.Created != 2 {
+		t.Errorf("keep-going report = %d failed, %d created; want 1, 2", rep.Failed, rep.Created)
+	}
+	if n := count(t, st); n != 2 {
+		t.Errorf("articles after keep-going = %d, want 2", n)
+	}
+}
+
+func TestReimportIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := testdb.Store(t)
+	tree := files("a.md", doc("a", "0x80070005", ""), "b.md", doc("b", "0x80070002", ""))
+	if rep := run(t, st, tree, importer.Options{}); rep.Created != 2 {
+		t.Fatalf("first import created %d, want 2", rep.Created)
+	}
+	snapshot := func() string {
+		var s string
+		err := st.Pool().QueryRow(ctx, `SELECT string_agg(xmin::text || ':' || version, ',' ORDER BY id) FROM articles`).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := snapshot()
+	rep := run(t, st, tree, importer.Options{})
+	if rep.Unchanged != 2 || rep.Created+rep.Updated != 0 {
+		t.Errorf("re-import: %d unchanged, %d created, %d updated; want 2, 0, 0", rep.Unchanged, rep.Created, rep.Updated)
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("re-import of unchanged files wrote rows: xmin:version %s → %s", before, after)
+	}
+
+	tree["b.md"] = &fstest.MapFile{Data: []byte(doc("b", "0x80070002", "\n## Notes\nnew text\n"))}
+	rep = run(t, st, tree, importer.Options{})
+	if rep.Updated != 1 || rep.Unchanged != 1 {
+		t.Errorf("after editing b.md: %d updated, %d unchanged; want 1, 1", rep.Updated, rep.Unchanged)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	rep := run(t, st, files("a.md", doc("a", "0x80070005", "")), importer.Options{DryRun: true})
+	if rep.Created != 1 || !rep.DryRun {
+		t.Errorf("dry run report: %d created, dryRun %v; want 1, true", rep.Created, rep.DryRun)
+	}
+	if n := count(t, st); n != 0 {
+		t.Errorf("articles after dry run = %d, want 0", n)
+	}
+}
+
+func TestDuplicateSlugNamesBothFiles(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	rep := run(t, st, files("one.md", doc("same", "0x80070005", ""), "two.md", doc("same", "0x80070002", "")), importer.Options{})
+	if rep.Failed != 2 {
+		t.Fatalf("duplicate slugs: %d failed, want 2", rep.Failed)
+	}
+	for _, f := range rep.Files {
+		if !strings.Contains(f.Error, "kb/one.md") || !strings.Contains(f.Error, "kb/two.md") {
+			t.Errorf("error %q should name both files", f.Error)
+		}
+	}
+}
