@@ -193,7 +193,7 @@ func splitLabel(lines []string) (label, qualifier, value string, ok bool) {
 		}
 		name, q := splitQualifier(first[:i])
 		if l := summaryLabel(name); l != "" {
-			rest := append([]string{strings.TrimLeft(lines[0][i+len(string(r)):], " \t")}, lines[1:]...)
+			rest := append([]string{continuation(strings.TrimLeft(lines[0][i+len(string(r)):], " \t"))}, lines[1:]...)
 			if rest[0] == "" {
 				rest = rest[1:]
 			}

@@ -305,7 +305,12 @@ func yamlText(n *yaml.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(string(out), "\n"), nil
+	text := strings.TrimSuffix(string(out), "\n")
+	if text == "" {
+		// An empty value ("key:") is null; say so, so the text reads back.
+		text = "null"
+	}
+	return text, nil
 }
 
 func stripComments(n *yaml.Node) *yaml.Node {

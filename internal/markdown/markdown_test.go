@@ -67,11 +67,11 @@ func TestParseSeed(t *testing.T) {
 		}},
 		{"summary notes", a.Summary.Notes, []string(nil)},
 		{"causes", a.Causes, []article.Cause{
-			{1, "インストーラーが書き込むフォルダーに対する所有権/ACL不足（インストーラーはSYSTEMまたは管理者権限要求）。"},
-			{2, "Defender/EDR のブロックや制御されたフォルダーアクセスによるブロック。"},
-			{3, "インストーラーファイルの「ブロック」フラグ（Zone.Identifier/MOTW）や署名問題。"},
-			{4, "ファイル/ハンドルが別プロセスによりロックされている（ファイルロック）。"},
-			{5, "AppLocker / ソフトウェア制限ポリシー(SRP) / SmartScreen などの実行制御によるブロック。"},
+			{Rank: 1, Text: "インストーラーが書き込むフォルダーに対する所有権/ACL不足（インストーラーはSYSTEMまたは管理者権限要求）。"},
+			{Rank: 2, Text: "Defender/EDR のブロックや制御されたフォルダーアクセスによるブロック。"},
+			{Rank: 3, Text: "インストーラーファイルの「ブロック」フラグ（Zone.Identifier/MOTW）や署名問題。"},
+			{Rank: 4, Text: "ファイル/ハンドルが別プロセスによりロックされている（ファイルロック）。"},
+			{Rank: 5, Text: "AppLocker / ソフトウェア制限ポリシー(SRP) / SmartScreen などの実行制御によるブロック。"},
 		}},
 		{"checks", a.Checks, []article.Step{
 			{Text: "管理者で起動 → 再試行"},
@@ -179,9 +179,9 @@ func TestParseEnglish(t *testing.T) {
 			Notes:     []string{"Seen mostly on managed laptops."},
 		}},
 		{"causes", a.Causes, []article.Cause{
-			{1, "Missing permissions on `SoftwareDistribution`."},
-			{2, "Antivirus locks the download folder."},
-			{3, "A broken [BITS](https://learn.microsoft.com/windows/win32/bits/background-intelligent-transfer-service-portal) queue."},
+			{Rank: 1, Text: "Missing permissions on `SoftwareDistribution`."},
+			{Rank: 2, Text: "Antivirus locks the download folder."},
+			{Rank: 3, Text: "A broken [BITS](https://learn.microsoft.com/windows/win32/bits/background-intelligent-transfer-service-portal) queue."},
 		}},
 		{"checks", a.Checks, []article.Step{
 			{Text: "Check the folder ACL:", Commands: cmds(article.Command{Shell: "cmd", Code: `icacls "%WINDIR%\SoftwareDistribution"`})},

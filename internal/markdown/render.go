@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/errdex/errdex/internal/article"
@@ -35,8 +34,8 @@ func Render(a *article.Article) []byte {
 }
 
 type renderer struct {
-	a        *article.Article
-	lang     string
+	a      *article.Article
+	lang   string
 	done   map[string]bool // known keys whose fields were written
 	extras int             // ExtraSections written
 }
@@ -247,31 +246,13 @@ func (r *renderer) summary() string {
 }
 
 // labelled writes "Label（qualifier）" + hard break + value, or
-// "Label（qualifier）: value" when the value could not start a
-// continuation line.
+// "Label（qualifier）:" when there is no value.
 func (r *renderer) labelled(label, qualifier, value string) string {
 	head := joinQualifier(summaryLabelText(label, r.lang), qualifier, r.lang)
 	if value == "" {
 		return head + ":"
 	}
-	if !safeContinuation(value) {
-		return head + ": " + value
-	}
 	return head + "  \n" + value
-}
-
-// safeContinuation reports whether s can follow a paragraph line as its
-// continuation without starting a block of its own.
-func safeContinuation(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError || unicode.IsSpace(r) || strings.ContainsRune("-*+#>`~<=|_", r) {
-		return false
-	}
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return i == 0 || i == len(s) || (s[i] != '.' && s[i] != ')')
 }
 
 // steps writes a list of steps; ordered is the numbering delimiter ("." or
@@ -320,8 +301,11 @@ func (r *renderer) stepBody(s article.Step) string {
 		b.WriteString(sub)
 		afterPara, afterList = false, true
 	}
+	// A blank line right after an empty item ends its parent item too.
+	endsEmpty := afterList && (strings.HasSuffix(b.String(), "\n-") || b.String() == "-")
 	for _, w := range s.Warnings {
-		sep(true)
+		sep(!endsEmpty)
+		endsEmpty = false
 		b.WriteString(w)
 	}
 	return b.String()
@@ -359,15 +343,23 @@ func fence(info, code string) string {
 
 // list writes items as a bullet list, or numbered with delimiter ordered.
 func list(items []string, ordered string) string {
-	lines := make([]string, len(items))
+	var b strings.Builder
 	for i, it := range items {
 		marker := "- "
 		if ordered != "" {
 			marker = fmt.Sprintf("%d%s", i+1, ordered)
 		}
-		lines[i] = attach(marker, it)
+		if i > 0 {
+			b.WriteString("\n")
+			if it == "" && items[i-1] != "" {
+				// goldmark reads an empty item right after a paragraph
+				// as that paragraph's continuation.
+				b.WriteString("\n")
+			}
+		}
+		b.WriteString(attach(marker, it))
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
 }
 
 // attach puts body after a list marker, indenting its other lines to the

@@ -32,12 +32,12 @@ func (p *parser) startOf(n ast.Node) int {
 		return pos
 	}
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		if pos := p.startOf(c); pos >= 0 {
+		if pos := c.Pos(); pos >= 0 {
 			return pos
 		}
 	}
-	if prev := n.PreviousSibling(); prev != nil {
-		return p.blockEnd(prev)
+	if parent := n.Parent(); parent != nil {
+		return p.startOf(parent)
 	}
 	return 0
 }
@@ -99,7 +99,66 @@ func (p *parser) paraLines(n ast.Node) []string {
 	if len(out) > 0 {
 		out[len(out)-1] = strings.TrimRight(out[len(out)-1], " \t")
 	}
+	for i := 1; i < len(out); i++ {
+		out[i] = continuation(out[i])
+	}
 	return out
+}
+
+// continuation returns a paragraph's continuation line so that it stays
+// one wherever the text is written: a line that would start a block of its
+// own (it was indented in the file) gets a 4-space indent, which a
+// paragraph ignores.
+func continuation(line string) string {
+	if startsBlock(line) {
+		return "    " + line
+	}
+	return line
+}
+
+// startsBlock reports whether line, after a paragraph line, would end the
+// paragraph: a heading, fence, quote, thematic break, setext underline,
+// list item or HTML block.
+func startsBlock(line string) bool {
+	if line == "" {
+		return false
+	}
+	switch c := line[0]; {
+	case c == '#':
+		n := len(line) - len(strings.TrimLeft(line, "#"))
+		return n <= 6 && (n == len(line) || line[n] == ' ' || line[n] == '\t')
+	case c == '>':
+		return true
+	case strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~"):
+		return true
+	case c == '<':
+		return len(line) > 1 && (isASCIILetter(line[1]) || strings.ContainsRune("/!?", rune(line[1])))
+	case c == '=':
+		return strings.TrimRight(line, "= \t") == ""
+	case c == '-' || c == '*' || c == '_' || c == '+':
+		if len(line) == 1 || line[1] == ' ' || line[1] == '\t' {
+			return c != '_'
+		}
+		rest := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, line)
+		return c != '+' && len(rest) >= 3 && strings.Trim(rest, string(c)) == ""
+	case c >= '0' && c <= '9':
+		i := 0
+		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		return i <= 9 && i < len(line) && (line[i] == '.' || line[i] == ')') &&
+			(i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t')
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // paraText is a paragraph's markdown, lines joined.
