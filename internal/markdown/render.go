@@ -150,10 +150,17 @@ func (r *renderer) section(s article.Section, warnings bool) string {
 	}
 	// Notes go after the content, except that an indented code block there
 	// would join the list above it.
+	// (An HTML block left open would swallow that content, so it stays
+	// last.)
 	notesFirst := false
 	for _, n := range s.Notes {
 		if strings.HasPrefix(n, " ") || strings.HasPrefix(n, "\t") {
 			notesFirst = true
+		}
+	}
+	for _, n := range s.Notes {
+		if strings.HasPrefix(strings.TrimLeft(n, " \t"), "<") {
+			notesFirst = false
 		}
 	}
 	if notesFirst {

@@ -195,15 +195,38 @@ func (p *parser) itemSource(it ast.Node) string {
 	return p.cut(pos, p.blockEnd(it), pos-p.lineStart(pos))
 }
 
-// blockSource is block n as written, dedented to its own column (an
-// indented code block to its container's column, col).
+// blockSource is block n as written, dedented by its container's content
+// column col; a paragraph is its text, lines joined.
 func (p *parser) blockSource(n ast.Node, col int) string {
-	start := p.startOf(n)
-	ls := p.lineStart(start)
-	if n.Kind() == ast.KindCodeBlock {
-		start = min(ls+col, p.lineEnd(ls))
+	if isParagraph(n) {
+		return p.paraText(n)
 	}
-	return p.cut(start, p.blockEnd(n), start-ls)
+	start := p.startOf(n)
+	src := p.cut(min(p.lineStart(start)+col, start), p.blockEnd(n), col)
+	if n.Kind() == ast.KindFencedCodeBlock {
+		src = closeFence(src)
+	}
+	return src
+}
+
+// closeFence adds the closing fence to a fenced block left open at the end
+// of the file, so that the note does not swallow what Render puts after it.
+func closeFence(src string) string {
+	first, _, _ := strings.Cut(src, "\n")
+	first = strings.TrimLeft(first, " ")
+	if first == "" || (first[0] != '`' && first[0] != '~') {
+		return src
+	}
+	fence := first[:len(first)-len(strings.TrimLeft(first, first[:1]))]
+	if i := strings.LastIndexByte(src, '\n'); i >= 0 {
+		last := src[i+1:]
+		indent := len(last) - len(strings.TrimLeft(last, " "))
+		last = strings.TrimSpace(last)
+		if indent < 4 && strings.HasPrefix(last, fence) && strings.Trim(last, fence[:1]) == "" {
+			return src
+		}
+	}
+	return src + "\n" + fence
 }
 
 // cut returns body[from:to] with up to dedent leading spaces removed from
