@@ -100,7 +100,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	st := testdb.Store(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	return &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, logger)}
 }
 

@@ -20,7 +20,7 @@ func (s *Store) Edit(ctx context.Context, key Key, by Change, fn func(cur *artic
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		// Row locks cannot guard a row that does not exist yet (a create), so
 		// lock the key itself.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key.Slug+"\x00"+key.Lang); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key.Slug+" "+key.Lang); err != nil { // slugs hold no spaces
 			return translate(err, "lock article")
 		}
 		cur, err := readArticle(ctx, tx, key.Slug, key.Lang)
