@@ -249,16 +249,28 @@ func TestBadEditsAreRejectedWithPointers(t *testing.T) {
 		wantPointer string
 	}{
 		{"malformed JSON", func() (*http.Response, []byte) { return put(`{"title": `) }, 400, ""},
-		{"wrong type", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"tags": ["Windows"]`, `"tags": "Windows"`, 1)) }, 400, "/tags"},
+		{"wrong type", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"tags": ["Windows"]`, `"tags": "Windows"`, 1))
+		}, 400, "/tags"},
 		{"missing title", func() (*http.Response, []byte) { return put(withTitle("")) }, 400, "/title"},
-		{"unknown field", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"tags"`, `"colour": 1, "tags"`, 1)) }, 400, "/colour"},
-		{"invalid code", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"tags"`, `"codes": ["0xZZ"], "tags"`, 1)) }, 400, "/codes/0"},
+		{"unknown field", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"tags"`, `"colour": 1, "tags"`, 1))
+		}, 400, "/colour"},
+		{"invalid code", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"tags"`, `"codes": ["0xZZ"], "tags"`, 1))
+		}, 400, "/codes/0"},
 		{"invalid lang", func() (*http.Response, []byte) {
 			return e.send(t, http.MethodPost, "/cases", "application/json", strings.Replace(caseJSON, `"lang": "en"`, `"lang": "!!"`, 1), auth...)
 		}, 400, "/lang"},
-		{"lang differs from URL", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"lang": "en"`, `"lang": "ja"`, 1)) }, 400, "/lang"},
-		{"bad reference", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"url": "https:`, `"url": "ftp:`, 1)) }, 400, "/references/0/url"},
-		{"oversize body", func() (*http.Response, []byte) { return put(strings.Replace(caseJSON, `"ACL"`, `"`+strings.Repeat("x", 2<<20)+`"`, 1)) }, 413, ""},
+		{"lang differs from URL", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"lang": "en"`, `"lang": "ja"`, 1))
+		}, 400, "/lang"},
+		{"bad reference", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"url": "https:`, `"url": "ftp:`, 1))
+		}, 400, "/references/0/url"},
+		{"oversize body", func() (*http.Response, []byte) {
+			return put(strings.Replace(caseJSON, `"ACL"`, `"`+strings.Repeat("x", 2<<20)+`"`, 1))
+		}, 413, ""},
 		{"bad If-Match", func() (*http.Response, []byte) {
 			return e.send(t, http.MethodPut, "/cases/access-denied/en", "application/json", caseJSON, append([]string{"If-Match", "v1"}, auth...)...)
 		}, 400, ""},
