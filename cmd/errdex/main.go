@@ -23,6 +23,7 @@ import (
 	"github.com/errdex/errdex/api"
 	"github.com/errdex/errdex/articles"
 	"github.com/errdex/errdex/internal/importer"
+	"github.com/errdex/errdex/internal/markdown"
 	"github.com/errdex/errdex/internal/store"
 )
 
@@ -32,6 +33,8 @@ Usage:
   errdex serve   [flags]            serve the HTTP API
   errdex migrate [flags] up|down|version
   errdex import  [flags] PATH...    import article files or folders
+  errdex export  [flags] DIR        write every article back as markdown
+  errdex token   create|list|revoke manage editor tokens
 
 Run "errdex COMMAND -h" for a command's flags. Every flag also reads an
 environment variable, named in its help.
@@ -74,6 +77,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args, getenv, stdout, stderr)
 	case "import":
 		err = importCmd(ctx, args, getenv, stdout, stderr)
+	case "export":
+		err = exportCmd(ctx, args, getenv, stdout, stderr)
+	case "token":
+		err = tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -308,6 +315,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	dsn := databaseFlag(fl, getenv)
 	dryRun := fl.Bool("dry-run", false, "parse, validate and report; write nothing")
 	keepGoing := fl.Bool("keep-going", false, "import the good files even when some fail")
+	prune := fl.Bool("prune", false, "archive articles imported from these paths whose files are gone")
 	format := fl.String("format", "text", "report format: text or json")
 	if err := parseFlags(fl, args); err != nil {
 		return err
@@ -330,7 +338,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer st.Close()
-	rep, err := importer.Run(ctx, st, sources, importer.Options{DryRun: *dryRun, KeepGoing: *keepGoing})
+	rep, err := importer.Run(ctx, st, sources, importer.Options{DryRun: *dryRun, KeepGoing: *keepGoing, Prune: *prune})
 	if err != nil {
 		return err
 	}
@@ -402,12 +410,117 @@ func printReport(w io.Writer, rep *importer.Report) {
 			fmt.Fprintf(w, "  warning  %s\n", warn)
 		}
 	}
+	for _, k := range rep.Archived {
+		fmt.Fprintf(w, "archived   %s (its file is gone)\n", k)
+	}
 	verb := "imported"
 	if rep.DryRun {
 		verb = "dry run (nothing written)"
 	}
 	fmt.Fprintf(w, "%s: %d created, %d updated, %d unchanged, %d failed, %d skipped, %d warnings\n",
 		verb, rep.Created, rep.Updated, rep.Unchanged, rep.Failed, rep.Skipped, rep.Warnings)
+}
+
+func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := newFlags("export", "export [flags] DIR", stderr)
+	dsn := databaseFlag(fl, getenv)
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() != 1 {
+		fl.Usage()
+		return errUsage
+	}
+	dir := fl.Arg(0)
+	st, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	arts, err := st.PublishedArticles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range arts {
+		name := filepath.Join(dir, a.Lang, filepath.FromSlash(a.Slug)+".md")
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(name, markdown.Render(a), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "exported %d articles to %s\n", len(arts), dir)
+	return nil
+}
+
+func tokenCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := newFlags("token", "token [flags] create -name NAME [-role editor|admin] | list | revoke NAME", stderr)
+	dsn := databaseFlag(fl, getenv)
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() == 0 {
+		fl.Usage()
+		return errUsage
+	}
+	action, rest := fl.Arg(0), fl.Args()[1:]
+	sub := newFlags("token "+action, "token "+action+" [flags]", stderr)
+	name := sub.String("name", "", "token name (who uses it), unique")
+	role := sub.String("role", store.RoleEditor, "editor or admin")
+	if err := parseFlags(sub, rest); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch action {
+	case "create":
+		if *name == "" {
+			sub.Usage()
+			return errUsage
+		}
+		secret, tok, err := st.CreateToken(ctx, *name, *role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "created token %q (%s); it is shown once, store it now:\n", tok.Name, tok.Role)
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "list":
+		toks, err := st.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range toks {
+			state := "live"
+			if t.RevokedAt != nil {
+				state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%-24s %-7s created %s  %s\n", t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339), state)
+		}
+		return nil
+	case "revoke":
+		n := *name
+		if n == "" && sub.NArg() == 1 {
+			n = sub.Arg(0)
+		}
+		if n == "" {
+			sub.Usage()
+			return errUsage
+		}
+		if err := st.RevokeToken(ctx, n); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s\n", n)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "errdex token: unknown action %q\n", action)
+		fl.Usage()
+		return errUsage
+	}
 }
 
 func envInt(getenv func(string) string, key string, def int64) int64 {

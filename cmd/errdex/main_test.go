@@ -5,11 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/errdex/errdex/internal/testdb"
 )
@@ -93,5 +98,108 @@ func TestUsageAndHelp(t *testing.T) {
 		if !strings.Contains(out.String(), tt.wantOut) {
 			t.Errorf("errdex %v printed %q, want it to contain %q", tt.args, out.String(), tt.wantOut)
 		}
+	}
+}
+
+func runCLI(t *testing.T, dbURL string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, func(k string) string {
+		if k == "DATABASE_URL" {
+			return dbURL
+		}
+		return ""
+	}, &out, &out)
+	return out.String(), err
+}
+
+// TestImportExportRoundTrip: import the bundled articles, export them,
+// import the export: everything is unchanged.
+func TestImportExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	dbURL := testdb.URL(t)
+	out, err := runCLI(t, dbURL, "import", "-format", "json", "../../articles")
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	var rep struct {
+		Created, Failed, Warnings int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Created < 60 || rep.Failed != 0 || rep.Warnings != 0 {
+		t.Fatalf("import report %+v (%v), want ≥60 created, 0 failed, 0 warnings", rep, err)
+	}
+	dir := t.TempDir()
+	if out, err := runCLI(t, dbURL, "export", dir); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, dbURL, "import", dir)
+	if err != nil {
+		t.Fatalf("re-import: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("0 created, 0 updated, %d unchanged, 0 failed", rep.Created)) {
+		t.Errorf("re-import of the export is not all unchanged:\n%s", out)
+	}
+}
+
+func TestImportExitCodesAndPrune(t *testing.T) {
+	t.Parallel()
+	dbURL := testdb.URL(t)
+	dir := t.TempDir()
+	src, err := os.ReadFile("../../articles/en/access-denied-0x80070005.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.md", string(src))
+	write("b.md", strings.Replace(string(src), `slug: "access-denied-0x80070005"`, `slug: "other"`, 1))
+	write("broken.md", "---\ntitle: broken\n---\n")
+	out, err := runCLI(t, dbURL, "import", dir)
+	if err != errFailed || !strings.Contains(out, "broken.md:") {
+		t.Fatalf("import with a broken file: err %v, out %s; want errFailed naming broken.md", err, out)
+	}
+	os.Remove(filepath.Join(dir, "broken.md"))
+	if out, err := runCLI(t, dbURL, "import", dir); err != nil || !strings.Contains(out, "2 created") {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	os.Remove(filepath.Join(dir, "b.md"))
+	out, err = runCLI(t, dbURL, "import", "-prune", dir)
+	if err != nil || !strings.Contains(out, "archived   other/en") {
+		t.Fatalf("prune: %v %s", err, out)
+	}
+	var status string
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT status FROM articles WHERE slug = 'other'`).Scan(&status); err != nil || status != "archived" {
+		t.Errorf("pruned article status %q (%v), want archived (kept, not deleted)", status, err)
+	}
+}
+
+func TestTokenCommands(t *testing.T) {
+	t.Parallel()
+	dbURL := testdb.URL(t)
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": dbURL}[k] }
+	if err := run(context.Background(), []string{"token", "create", "-name", "alice", "-role", "editor"}, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("create: %v %s", err, stderr.String())
+	}
+	secret := strings.TrimSpace(stdout.String())
+	if !strings.HasPrefix(secret, "edx_") || len(secret) < 40 {
+		t.Errorf("token %q, want edx_ and 32 random bytes", secret)
+	}
+	if out, err := runCLI(t, dbURL, "token", "list"); err != nil || !strings.Contains(out, "alice") || strings.Contains(out, secret) {
+		t.Errorf("list: %v %q", err, out)
+	}
+	if out, err := runCLI(t, dbURL, "token", "revoke", "alice"); err != nil {
+		t.Errorf("revoke: %v %s", err, out)
+	}
+	if out, _ := runCLI(t, dbURL, "token", "list"); !strings.Contains(out, "revoked") {
+		t.Errorf("list after revoke: %q", out)
 	}
 }

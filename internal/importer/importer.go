@@ -33,6 +33,7 @@ const (
 type Options struct {
 	DryRun    bool // parse, validate and report; write nothing
 	KeepGoing bool // write the good files even when some fail
+	Prune     bool // archive articles imported from these sources whose files are gone
 }
 
 // Source is a tree of article files; Name prefixes its paths in reports.
@@ -61,6 +62,8 @@ type Report struct {
 	Failed    int          `json:"failed"`
 	Skipped   int          `json:"skipped"`
 	Warnings  int          `json:"warnings"`
+	// Archived lists "slug/lang" of articles pruned because their files are gone.
+	Archived []string `json:"archived"`
 }
 
 // Extensions of the files an import reads.
@@ -78,7 +81,7 @@ type parsed struct {
 // file means nothing is written. The error is non-nil only when the run
 // itself failed (database, I/O); file failures are in the report.
 func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (*Report, error) {
-	rep := &Report{DryRun: opts.DryRun, Files: []FileResult{}}
+	rep := &Report{DryRun: opts.DryRun, Files: []FileResult{}, Archived: []string{}}
 	var files []parsed
 	for _, src := range sources {
 		names, err := articleFiles(src.FS)
@@ -108,8 +111,16 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 		}
 		good = append(good, f)
 	}
-	if len(good) > 0 {
-		err := st.InTx(ctx, func(tx pgx.Tx) error { return write(ctx, tx, good, opts.DryRun) })
+	if len(good) > 0 || (opts.Prune && !failed) {
+		err := st.InTx(ctx, func(tx pgx.Tx) error {
+			if err := write(ctx, tx, good, opts.DryRun); err != nil {
+				return err
+			}
+			if !opts.Prune || failed {
+				return nil // a partial run cannot tell a missing file from a broken one
+			}
+			return prune(ctx, tx, sources, files, opts.DryRun, rep)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +167,7 @@ func write(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
 			switch {
 			case !exists:
 				f.res.Status = StatusCreated
-			case bytes.Equal(old, store.ContentHash(f.art.Source)):
+			case bytes.Equal(old, store.ContentHash(f.art)):
 				f.res.Status = StatusUnchanged
 				continue
 			default:
@@ -180,6 +191,36 @@ func write(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
 		}
 	}
 	return nil
+}
+
+// prune archives (never deletes) the articles imported from sources whose
+// (slug, lang) no file of this run has any more.
+func prune(ctx context.Context, tx pgx.Tx, sources []Source, files []parsed, dryRun bool, rep *Report) error {
+	present := map[store.Key]bool{}
+	for _, f := range files {
+		if f.art != nil {
+			present[store.Key{Slug: f.art.Slug, Lang: f.art.Lang}] = true
+		}
+	}
+	var gone []*article.Article
+	for _, src := range sources {
+		arts, err := store.ArticlesFromSource(ctx, tx, src.Name)
+		if err != nil {
+			return err
+		}
+		for _, a := range arts {
+			if !present[store.Key{Slug: a.Slug, Lang: a.Lang}] {
+				a.Status = article.StatusArchived
+				gone = append(gone, a)
+				rep.Archived = append(rep.Archived, a.Slug+"/"+a.Lang)
+			}
+		}
+	}
+	if dryRun || len(gone) == 0 {
+		return nil
+	}
+	_, err := store.SaveArticles(ctx, tx, gone, store.Change{Author: "import", Origin: "import"})
+	return err
 }
 
 func parseFile(src Source, name string) parsed {

@@ -19,10 +19,19 @@ type Saved struct {
 	Created bool
 }
 
-// ContentHash is the fingerprint of an article's source used to skip
-// unchanged re-imports.
-func ContentHash(source string) []byte {
-	h := sha256.Sum256([]byte(source))
+// ContentHash fingerprints an article's content, not its bytes: two files
+// that parse to the same article (the original and its export) hash alike,
+// so re-importing either writes nothing. Identity and bookkeeping fields
+// are left out.
+func ContentHash(a *article.Article) []byte {
+	c := *a
+	c.ID, c.Version, c.Status, c.Source, c.SourcePath = 0, 0, "", "", ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		// An Article holds only plain data; Marshal cannot fail on it.
+		panic(fmt.Sprintf("encode article for hashing: %v", err))
+	}
+	h := sha256.Sum256(b)
 	return h[:]
 }
 
@@ -77,7 +86,7 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 			extra, a.Summary.Condition.Text, a.Summary.Condition.Qualifier, a.Summary.Impact.Text,
 			a.Summary.Impact.Qualifier, a.Summary.Urgency.Level, a.Summary.Urgency.Reason,
 			a.Summary.Urgency.Qualifier, nonNil(a.Summary.Notes), nonNil(a.Warnings), sections,
-			a.Source, a.SourcePath, ContentHash(a.Source))
+			a.Source, a.SourcePath, ContentHash(a))
 	}
 	saved := make([]Saved, len(arts))
 	results := tx.SendBatch(ctx, batch)
@@ -382,6 +391,29 @@ WHERE a.slug = $1 AND a.lang = $2`, slug, lang)
 		return nil, article.Errorf(article.KindNotFound, "article %s/%s not found", slug, lang)
 	}
 	return arts[0], nil
+}
+
+// PublishedArticles returns every published article, by slug and lang.
+func (s *Store) PublishedArticles(ctx context.Context) ([]*article.Article, error) {
+	rows, err := s.pool.Query(ctx, selectArticles+`
+WHERE a.status = 'published'
+ORDER BY a.slug, a.lang`)
+	if err != nil {
+		return nil, translate(err, "list articles")
+	}
+	return scanArticles(rows)
+}
+
+// ArticlesFromSource returns the live articles imported from files under
+// the source named name, for pruning those whose files are gone.
+func ArticlesFromSource(ctx context.Context, tx pgx.Tx, name string) ([]*article.Article, error) {
+	rows, err := tx.Query(ctx, selectArticles+`
+WHERE a.status <> 'archived' AND starts_with(a.source_path, $1)
+ORDER BY a.id`, name+"/")
+	if err != nil {
+		return nil, translate(err, "list articles of source")
+	}
+	return scanArticles(rows)
 }
 
 // CountArticles returns how many articles exist, whatever their status.
