@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
@@ -82,16 +85,33 @@ type parsed struct {
 // itself failed (database, I/O); file failures are in the report.
 func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (*Report, error) {
 	rep := &Report{DryRun: opts.DryRun, Files: []FileResult{}, Archived: []string{}}
-	var files []parsed
+	type job struct {
+		src  Source
+		name string
+	}
+	var jobs []job
 	for _, src := range sources {
 		names, err := articleFiles(src.FS)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", src.Name, err)
 		}
 		for _, name := range names {
-			files = append(files, parseFile(src, name))
+			jobs = append(jobs, job{src, name})
 		}
 	}
+	// Parsing is CPU-bound and files are independent: use every core, keep
+	// the file order for the report.
+	files := make([]parsed, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				files[i] = parseFile(jobs[i].src, jobs[i].name)
+			}
+		})
+	}
+	wg.Wait()
 	markDuplicates(files)
 
 	failed := false

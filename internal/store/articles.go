@@ -41,16 +41,24 @@ type Change struct {
 	Origin string // "api", "import" or "restore"
 }
 
+// articleColumns are the columns SaveArticles writes, in stage order.
+var articleColumns = []string{"ord", "slug", "lang", "status", "title", "error_text", "tags", "updated_at",
+	"preamble", "front_matter_extra", "condition_text", "condition_qualifier", "impact_text", "impact_qualifier",
+	"urgency_level", "urgency_reason", "urgency_qualifier", "summary_notes", "warnings", "sections",
+	"source_markdown", "source_path", "content_hash"}
+
 // SaveArticles upserts articles by (slug, lang) inside tx, replaces all of
 // their parts and records a revision of each. Whatever the number of
-// articles, it costs a fixed number of round trips: one batch of upserts,
-// one batch of deletes, one COPY a table.
+// articles, it costs a fixed number of round trips: the articles are
+// copied into a staging table and upserted by one statement, then their
+// parts are cleared by one batch and written with one COPY a table.
+// The articles must have distinct (slug, lang).
 func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Change) ([]Saved, error) {
 	if len(arts) == 0 {
 		return nil, nil
 	}
-	batch := &pgx.Batch{}
-	for _, a := range arts {
+	rows := make([][]any, len(arts))
+	for i, a := range arts {
 		extra, err := json.Marshal(nonNil(a.FrontMatterExtra))
 		if err != nil {
 			return nil, fmt.Errorf("encode front matter of %s/%s: %w", a.Slug, a.Lang, err)
@@ -63,42 +71,74 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 		if status == "" {
 			status = article.StatusPublished
 		}
-		batch.Queue(`
-			INSERT INTO articles (slug, lang, status, title, error_text, tags, updated_at, preamble,
-			    front_matter_extra, condition_text, condition_qualifier, impact_text, impact_qualifier,
-			    urgency_level, urgency_reason, urgency_qualifier, summary_notes, warnings, sections,
-			    source_markdown, source_path, content_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-			ON CONFLICT (slug, lang) DO UPDATE SET
-			    status = EXCLUDED.status, title = EXCLUDED.title, error_text = EXCLUDED.error_text,
-			    tags = EXCLUDED.tags, updated_at = EXCLUDED.updated_at, preamble = EXCLUDED.preamble,
-			    front_matter_extra = EXCLUDED.front_matter_extra,
-			    condition_text = EXCLUDED.condition_text, condition_qualifier = EXCLUDED.condition_qualifier,
-			    impact_text = EXCLUDED.impact_text, impact_qualifier = EXCLUDED.impact_qualifier,
-			    urgency_level = EXCLUDED.urgency_level, urgency_reason = EXCLUDED.urgency_reason,
-			    urgency_qualifier = EXCLUDED.urgency_qualifier, summary_notes = EXCLUDED.summary_notes,
-			    warnings = EXCLUDED.warnings, sections = EXCLUDED.sections,
-			    source_markdown = EXCLUDED.source_markdown, source_path = EXCLUDED.source_path,
-			    content_hash = EXCLUDED.content_hash,
-			    version = articles.version + 1, modified_at = now()
-			RETURNING id, version, xmax = 0`,
-			a.Slug, a.Lang, status, a.Title, a.ErrorText, nonNil(a.Tags), a.UpdatedAt, a.Preamble,
+		rows[i] = []any{i, a.Slug, a.Lang, status, a.Title, a.ErrorText, nonNil(a.Tags), a.UpdatedAt, a.Preamble,
 			extra, a.Summary.Condition.Text, a.Summary.Condition.Qualifier, a.Summary.Impact.Text,
 			a.Summary.Impact.Qualifier, a.Summary.Urgency.Level, a.Summary.Urgency.Reason,
 			a.Summary.Urgency.Qualifier, nonNil(a.Summary.Notes), nonNil(a.Warnings), sections,
-			a.Source, a.SourcePath, ContentHash(a))
+			a.Source, a.SourcePath, ContentHash(a)}
+	}
+	_, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE IF NOT EXISTS article_stage (
+		    ord integer, slug text, lang text, status text, title text, error_text text, tags text[],
+		    updated_at timestamptz, preamble text, front_matter_extra jsonb, condition_text text,
+		    condition_qualifier text, impact_text text, impact_qualifier text, urgency_level text,
+		    urgency_reason text, urgency_qualifier text, summary_notes text[], warnings text[],
+		    sections jsonb, source_markdown text, source_path text, content_hash bytea
+		) ON COMMIT DROP;
+		TRUNCATE article_stage`)
+	if err != nil {
+		return nil, translate(err, "stage articles")
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"article_stage"}, articleColumns, pgx.CopyFromRows(rows)); err != nil {
+		return nil, translate(err, "stage articles")
+	}
+	res, err := tx.Query(ctx, `
+		INSERT INTO articles (slug, lang, status, title, error_text, tags, updated_at, preamble,
+		    front_matter_extra, condition_text, condition_qualifier, impact_text, impact_qualifier,
+		    urgency_level, urgency_reason, urgency_qualifier, summary_notes, warnings, sections,
+		    source_markdown, source_path, content_hash)
+		SELECT slug, lang, status, title, error_text, tags, updated_at, preamble,
+		    front_matter_extra, condition_text, condition_qualifier, impact_text, impact_qualifier,
+		    urgency_level, urgency_reason, urgency_qualifier, summary_notes, warnings, sections,
+		    source_markdown, source_path, content_hash
+		FROM article_stage ORDER BY ord
+		ON CONFLICT (slug, lang) DO UPDATE SET
+		    status = EXCLUDED.status, title = EXCLUDED.title, error_text = EXCLUDED.error_text,
+		    tags = EXCLUDED.tags, updated_at = EXCLUDED.updated_at, preamble = EXCLUDED.preamble,
+		    front_matter_extra = EXCLUDED.front_matter_extra,
+		    condition_text = EXCLUDED.condition_text, condition_qualifier = EXCLUDED.condition_qualifier,
+		    impact_text = EXCLUDED.impact_text, impact_qualifier = EXCLUDED.impact_qualifier,
+		    urgency_level = EXCLUDED.urgency_level, urgency_reason = EXCLUDED.urgency_reason,
+		    urgency_qualifier = EXCLUDED.urgency_qualifier, summary_notes = EXCLUDED.summary_notes,
+		    warnings = EXCLUDED.warnings, sections = EXCLUDED.sections,
+		    source_markdown = EXCLUDED.source_markdown, source_path = EXCLUDED.source_path,
+		    content_hash = EXCLUDED.content_hash,
+		    version = articles.version + 1, modified_at = now()
+		RETURNING slug, lang, id, version, xmax = 0`)
+	if err != nil {
+		return nil, translate(err, "save articles")
+	}
+	byKey := make(map[Key]Saved, len(arts))
+	for res.Next() {
+		var k Key
+		var sv Saved
+		if err := res.Scan(&k.Slug, &k.Lang, &sv.ID, &sv.Version, &sv.Created); err != nil {
+			res.Close()
+			return nil, translate(err, "save articles")
+		}
+		byKey[k] = sv
+	}
+	if err := res.Err(); err != nil {
+		return nil, translate(err, "save articles")
 	}
 	saved := make([]Saved, len(arts))
-	results := tx.SendBatch(ctx, batch)
 	for i, a := range arts {
-		if err := results.QueryRow().Scan(&saved[i].ID, &saved[i].Version, &saved[i].Created); err != nil {
-			results.Close()
-			return nil, translate(err, fmt.Sprintf("article %s/%s", a.Slug, a.Lang))
+		sv, ok := byKey[Key{a.Slug, a.Lang}]
+		if !ok {
+			return nil, fmt.Errorf("save articles: %s/%s was not written", a.Slug, a.Lang)
 		}
-		a.ID, a.Version = saved[i].ID, saved[i].Version
-	}
-	if err := results.Close(); err != nil {
-		return nil, translate(err, "save articles")
+		saved[i] = sv
+		a.ID, a.Version = sv.ID, sv.Version
 	}
 
 	ids := make([]int64, len(arts))
@@ -124,7 +164,7 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 		}
 		revs[i] = []any{a.ID, a.Version, by.Author, by.Origin, content}
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "content"}, pgx.CopyFromRows(revs))
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "content"}, pgx.CopyFromRows(revs))
 	if err != nil {
 		return nil, translate(err, "write revisions")
 	}
