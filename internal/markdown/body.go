@@ -99,9 +99,9 @@ func (p *parser) section(a *article.Article, s *section) {
 		case ast.KindParagraph, ast.KindTextBlock:
 			if t := p.paraText(b); isWarning(t) {
 				a.Warnings = append(a.Warnings, t)
-				continue
+			} else {
+				st.notes = append(st.notes, t)
 			}
-			st.notes = append(st.notes, p.blockSource(b, 0))
 		default:
 			st.notes = append(st.notes, p.blockSource(b, 0))
 		}

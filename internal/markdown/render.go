@@ -215,8 +215,13 @@ func (r *renderer) content(key string) string {
 	case article.SectionReferences:
 		items := make([]string, len(a.References))
 		for i, ref := range a.References {
-			items[i] = ref.URL
-			if ref.Title != "" {
+			switch {
+			case ref.Title == "":
+				items[i] = ref.URL
+			case strings.HasPrefix(ref.Title, "["):
+				// "[title]: url" would be a link reference definition.
+				items[i] = ref.Title + " – " + ref.URL
+			default:
 				items[i] = ref.Title + ": " + ref.URL
 			}
 		}
@@ -309,7 +314,7 @@ func (r *renderer) stepBody(s article.Step) string {
 		afterPara, afterList = false, true
 	}
 	// A blank line right after an empty item ends its parent item too.
-	endsEmpty := afterList && (strings.HasSuffix(b.String(), "\n-") || b.String() == "-")
+	endsEmpty := afterList && endsWithEmptyItem(b.String())
 	for _, w := range s.Warnings {
 		sep(!endsEmpty)
 		endsEmpty = false
@@ -358,7 +363,7 @@ func list(items []string, ordered string) string {
 		}
 		if i > 0 {
 			b.WriteString("\n")
-			if it == "" && items[i-1] != "" {
+			if it == "" && !endsWithEmptyItem(items[i-1]) {
 				// goldmark reads an empty item right after a paragraph
 				// as that paragraph's continuation.
 				b.WriteString("\n")
@@ -367,6 +372,19 @@ func list(items []string, ordered string) string {
 		b.WriteString(attach(marker, it))
 	}
 	return b.String()
+}
+
+// endsWithEmptyItem reports whether the last line of s is only list
+// markers ("-", "- -", "1)"): an empty item, or nothing at all.
+func endsWithEmptyItem(s string) bool {
+	last := s[strings.LastIndexByte(s, '\n')+1:]
+	for _, f := range strings.Fields(last) {
+		t := strings.TrimRight(f, ".)")
+		if f != "-" && f != "*" && f != "+" && (t == f || strings.Trim(t, "0123456789") != "") {
+			return false
+		}
+	}
+	return true
 }
 
 // attach puts body after a list marker, indenting its other lines to the

@@ -185,7 +185,14 @@ func (p *parser) itemText(it ast.Node) string {
 	}
 	col := p.contentCol(it)
 	ls := p.lineStart(p.startOf(it))
-	return p.cut(min(ls+col, p.lineEnd(ls)), p.blockEnd(it), col)
+	text := p.cut(min(ls+col, p.lineEnd(ls)), p.blockEnd(it), col)
+	// An item that starts on the line after its marker may indent its
+	// first block by up to 3 spaces; after a marker that would move the
+	// content column, so drop them.
+	if n := len(text) - len(strings.TrimLeft(text, " ")); n > 0 && n < 4 {
+		text = text[n:]
+	}
+	return text
 }
 
 // itemSource is a list item as written, marker included, dedented to the
@@ -203,8 +210,15 @@ func (p *parser) blockSource(n ast.Node, col int) string {
 	}
 	start := p.startOf(n)
 	src := p.cut(min(p.lineStart(start)+col, start), p.blockEnd(n), col)
-	if n.Kind() == ast.KindFencedCodeBlock {
+	switch n.Kind() {
+	case ast.KindFencedCodeBlock:
 		src = closeFence(src)
+	case ast.KindHeading:
+		// A "## " heading inside a list item would start a section once
+		// the note is written at section level; keep it as text.
+		if h := n.(*ast.Heading); h.Level == 2 && strings.HasPrefix(src, "##") {
+			src = `\` + src
+		}
 	}
 	return src
 }
