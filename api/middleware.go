@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,8 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
 		next.ServeHTTP(ww, r)
 		status := ww.Status()
 		if status == 0 {
@@ -32,11 +35,57 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		case status >= 400:
 			level = slog.LevelWarn
 		}
+		s.metrics.observe(r.Method, route, status, time.Since(start))
 		s.logger.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", middleware.GetReqID(r.Context())),
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 			slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// requestID gives every request an id: the client's X-Request-Id when it
+// sent a sane one (so its logs and ours join up), else a generated one. The
+// id is echoed in the response's X-Request-Id.
+func requestID(next http.Handler) http.Handler {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(middleware.RequestIDHeader, middleware.GetReqID(r.Context()))
+		next.ServeHTTP(w, r)
+	})
+	generate := middleware.RequestID(echo)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !saneRequestID(id) {
+			r.Header.Del(middleware.RequestIDHeader)
+		}
+		generate.ServeHTTP(w, r)
+	})
+}
+
+// saneRequestID accepts up to 128 printable ASCII characters: anything
+// else would let a client smuggle noise into every log line.
+func saneRequestID(id string) bool {
+	if len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// deadline bounds the request's context by cfg.RequestTimeout, so no
+// database call made for it can outlive it: a stalled database turns into
+// a 503 instead of a hung client.
+func (s *Server) deadline(next http.Handler) http.Handler {
+	if s.cfg.RequestTimeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/errdex/errdex/internal/store"
 )
@@ -12,7 +11,7 @@ import (
 // routes lists every endpoint in one place; openapi.yaml describes each.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, s.accessLog, s.recoverer, securityHeaders, s.limitBody, s.authenticate)
+	r.Use(requestID, s.accessLog, s.recoverer, securityHeaders, s.limitBody, s.deadline, s.authenticate, s.rateLimit)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: typeRouteNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such endpoint; see /openapi.yaml"})
@@ -24,6 +23,7 @@ func (s *Server) routes() chi.Router {
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
+	r.Get("/metrics", s.handleMetrics)
 	r.Get("/errors/{code}", s.handleLookup)
 	r.Post("/resolve", s.handleResolve)
 	r.With(requireRole(store.RoleEditor)).Get("/stats/unresolved", s.handleUnresolved)

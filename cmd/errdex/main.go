@@ -158,6 +158,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	seed := fl.Bool("seed", env(getenv, "ERRDEX_SEED", "true") == "true", "import the bundled articles when the store is empty (ERRDEX_SEED)")
 	maxBody := fl.Int64("max-body", envInt(getenv, "ERRDEX_MAX_BODY_BYTES", 1<<20), "largest request body in bytes (ERRDEX_MAX_BODY_BYTES)")
 	shutdown := fl.Duration("shutdown-timeout", envDuration(getenv, "ERRDEX_SHUTDOWN_TIMEOUT", 15*time.Second), "how long in-flight requests may finish on SIGTERM (ERRDEX_SHUTDOWN_TIMEOUT)")
+	reqTimeout := fl.Duration("request-timeout", envDuration(getenv, "ERRDEX_REQUEST_TIMEOUT", api.DefaultConfig().RequestTimeout), "deadline of each request and its database calls; 0 means none (ERRDEX_REQUEST_TIMEOUT)")
+	rateLimit := fl.Int("rate-limit", int(envInt(getenv, "ERRDEX_RATE_LIMIT", int64(api.DefaultConfig().RateLimit))), "requests per minute per client (editor token or IP); 0 turns limiting off (ERRDEX_RATE_LIMIT)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -173,24 +175,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
-	if *seed {
-		if err := seedIfEmpty(ctx, st, logger); err != nil {
-			return err
-		}
-	}
 
 	cfg := api.DefaultConfig()
 	cfg.MaxBodyBytes = *maxBody
+	cfg.RequestTimeout = *reqTimeout
+	cfg.RateLimit = *rateLimit
 	handler := api.NewServer(cfg, st, logger)
+	if *seed {
+		if err := seedIfEmpty(ctx, st, logger, handler.ObserveImport); err != nil {
+			return err
+		}
+	}
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	bgDone := make(chan struct{})
 	go func() { handler.Background(bgCtx); close(bgDone) }()
 	defer func() { stopBackground(); <-bgDone }()
+	// Writes may go on past the request deadline, so a timed-out request
+	// still gets its 503.
+	writeTimeout := max(30*time.Second, *reqTimeout+5*time.Second)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -213,6 +220,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close() //nolint:errcheck // cut the requests that overran; the pool closes next
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
@@ -250,8 +258,9 @@ func prepareDatabase(ctx context.Context, dsn string, logger *slog.Logger) error
 	return nil
 }
 
-// seedIfEmpty imports the bundled articles into an empty store.
-func seedIfEmpty(ctx context.Context, st *store.Store, logger *slog.Logger) error {
+// seedIfEmpty imports the bundled articles into an empty store; observe
+// counts the run in the server's metrics.
+func seedIfEmpty(ctx context.Context, st *store.Store, logger *slog.Logger, observe func(*importer.Report, error)) error {
 	n, err := st.CountArticles(ctx)
 	if err != nil {
 		return fmt.Errorf("count articles: %w", err)
@@ -260,6 +269,7 @@ func seedIfEmpty(ctx context.Context, st *store.Store, logger *slog.Logger) erro
 		return nil
 	}
 	rep, err := importer.Run(ctx, st, []importer.Source{{Name: "articles", FS: articles.FS}}, importer.Options{KeepGoing: true})
+	observe(rep, err)
 	if err != nil {
 		return fmt.Errorf("import bundled articles: %w", err)
 	}

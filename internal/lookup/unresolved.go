@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/errdex/errdex/internal/store"
@@ -21,6 +22,7 @@ type Recorder struct {
 	logger *slog.Logger
 	mu     sync.Mutex
 	counts map[string]*store.Unresolved
+	total  atomic.Uint64 // lookups recorded since start, for metrics
 }
 
 // NewRecorder returns a recorder writing to st.
@@ -30,6 +32,7 @@ func NewRecorder(st *store.Store, logger *slog.Logger) *Recorder {
 
 // Record counts one lookup of code that found no article.
 func (r *Recorder) Record(code string, at time.Time) {
+	r.total.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if u, ok := r.counts[code]; ok {
@@ -42,6 +45,10 @@ func (r *Recorder) Record(code string, at time.Time) {
 	}
 	r.counts[code] = &store.Unresolved{Code: code, Count: 1, FirstSeen: at, LastSeen: at}
 }
+
+// Total returns how many unresolved lookups were recorded since start,
+// dropped ones included.
+func (r *Recorder) Total() uint64 { return r.total.Load() }
 
 // Flush writes the pending counts. On failure they are merged back, so a
 // database outage delays the record but loses nothing.
