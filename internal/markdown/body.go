@@ -56,8 +56,9 @@ func (p *parser) sectionHeading(n ast.Node) (string, bool) {
 	if !ok || h.Level != 2 || h.Pos() < 0 {
 		return "", false
 	}
-	line := p.body[p.lineStart(h.Pos()):p.lineEnd(h.Pos())]
-	if !bytes.HasPrefix(bytes.TrimLeft(line, " "), []byte("##")) {
+	line := bytes.TrimLeft(p.body[p.lineStart(h.Pos()):p.lineEnd(h.Pos())], " ")
+	atx := bytes.HasPrefix(line, []byte("##")) && (len(line) == 2 || line[2] == ' ' || line[2] == '\t')
+	if !atx {
 		return "", false
 	}
 	var b strings.Builder

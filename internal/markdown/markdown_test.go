@@ -641,3 +641,19 @@ func BenchmarkRender(b *testing.B) {
 		Render(a)
 	}
 }
+
+func TestCommandBytesKept(t *testing.T) {
+	t.Parallel()
+	// Tabs, trailing spaces, blank lines, backticks and Japanese inside a
+	// command survive parsing and a round trip byte for byte.
+	code := "for %%f in (*.log) do (\n\techo %%f  \n\n\ttype \"%%f\" | findstr エラー\n)\n```inner```"
+	src := "---\ntitle: t\nerrorText: e\nupdatedAt: 2025-01-01T00:00:00Z\nlang: ja\n---\n## 60秒で確認\n- ログを確認:\n  ````bat\n" +
+		"  " + strings.ReplaceAll(code, "\n", "\n  ") + "\n  ````\n"
+	src = strings.ReplaceAll(src, "\n  \n", "\n\n")
+	a, _ := mustParse(t, "c.md", []byte(src))
+	want := []article.Step{{Text: "ログを確認:", Commands: cmds(article.Command{Shell: "bat", Code: code})}}
+	if d := cmp.Diff(want, a.Checks); d != "" {
+		t.Errorf("checks (-want +got):\n%s", d)
+	}
+	checkRoundTrip(t, "c.md", []byte(src))
+}
