@@ -106,6 +106,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.changed()
 	w.Header().Set("Location", caseLocation(saved))
 	writeArticle(w, http.StatusCreated, saved)
 }
@@ -206,6 +207,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, key store.Key, i
 		s.writeError(w, r, err)
 		return
 	}
+	s.changed()
 	writeArticle(w, http.StatusOK, saved)
 }
 

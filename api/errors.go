@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -108,20 +109,48 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	key := req.view + "\x00" + strings.Join(req.prefs, ",") + "\x00" + req.raw
+	var gen uint64
+	if s.cache != nil {
+		if c, ok := s.cache.get(key); ok {
+			s.metrics.cacheHits.Inc()
+			if c.unresolved != "" {
+				s.unresolved.Record(c.unresolved, time.Now())
+			}
+			s.writeCached(w, r, c)
+			return
+		}
+		s.metrics.cacheMisses.Inc()
+		gen = s.cache.generation.Load()
+	}
 	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Vary", "Accept-Language")
-	if res.Lang != "" {
-		w.Header().Set("Content-Language", res.Lang)
-	}
+	var v any = lookupResponse{Query: req.raw, Result: res}
 	if req.view == viewBrief {
-		writeJSON(w, brief(req.raw, res))
+		v = brief(req.raw, res)
+	}
+	body, err := encodeJSON(v)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, lookupResponse{Query: req.raw, Result: res})
+	var lastModified time.Time
+	for _, m := range res.Articles {
+		if m.UpdatedAt.After(lastModified) {
+			lastModified = m.UpdatedAt
+		}
+	}
+	c := newCachedResponse(body, res.Lang, lastModified)
+	if len(res.Articles) == 0 {
+		c.unresolved = res.Code
+	}
+	if s.cache != nil {
+		s.cache.put(key, c, gen)
+	}
+	s.writeCached(w, r, c)
 }
 
 func brief(query string, res *lookup.Result) briefResponse {

@@ -116,15 +116,20 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies; handlers see a *http.MaxBytesError past it.
+// Import uploads (archives of many articles) get a limit of their own.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		limit := s.cfg.MaxBodyBytes
+		if r.URL.Path == "/imports" {
+			limit = s.cfg.MaxImportBytes
+		}
+		if r.ContentLength > limit {
 			writeProblem(w, r, Problem{Type: typeBodyTooLarge, Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
-				Detail: fmt.Sprintf("the body may not exceed %d bytes", s.cfg.MaxBodyBytes)})
+				Detail: fmt.Sprintf("the body may not exceed %d bytes", limit)})
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

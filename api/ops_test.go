@@ -43,8 +43,8 @@ func TestMetrics(t *testing.T) {
 		`errdex_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`errdex_http_request_duration_seconds_count{method="GET",route="/errors/{code}",status="200"} 3`,
 		`errdex_unresolved_lookups_total 1`,
-		`errdex_cache_hits_total 0`,
-		`errdex_cache_misses_total 0`,
+		`errdex_cache_hits_total 1`, // the second lookup of 0x80070643
+		`errdex_cache_misses_total 2`,
 		`errdex_cache_evictions_total 0`,
 		`errdex_import_runs_total{result="ok"} 0`,
 		`errdex_import_failed_files_total 0`,

@@ -27,6 +27,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/errors/{code}", s.handleLookup)
 	r.Post("/resolve", s.handleResolve)
 	r.With(requireRole(store.RoleEditor)).Get("/stats/unresolved", s.handleUnresolved)
+	r.With(requireRole(store.RoleEditor)).Post("/imports", s.handleImport)
 
 	r.Route("/cases", func(r chi.Router) {
 		editor := r.With(requireRole(store.RoleEditor))

@@ -4,8 +4,10 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -17,19 +19,27 @@ import (
 
 // Config holds the HTTP layer's settings.
 type Config struct {
-	// MaxBodyBytes caps every request body.
+	// MaxBodyBytes caps every request body but import uploads.
 	MaxBodyBytes int64
+	// MaxImportBytes caps a POST /imports upload; 0 turns the endpoint off.
+	MaxImportBytes int64
 	// RequestTimeout bounds each request's context, and so every database
 	// call made for it; past it the request fails with 503. 0 means none.
 	RequestTimeout time.Duration
 	// RateLimit is how many requests per minute one client may send: an
 	// editor by token, anyone else by IP address. 0 turns limiting off.
 	RateLimit int
+	// CacheBytes bounds the lookup response cache; 0 turns caching off.
+	CacheBytes uint64
+	// CacheMaxAge and StaleWhileRevalidate make lookups' Cache-Control.
+	CacheMaxAge          time.Duration
+	StaleWhileRevalidate time.Duration
 }
 
 // DefaultConfig returns the settings errdex serves with unless told otherwise.
 func DefaultConfig() Config {
-	return Config{MaxBodyBytes: 1 << 20, RequestTimeout: 10 * time.Second, RateLimit: 600}
+	return Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 32 << 20, RequestTimeout: 10 * time.Second, RateLimit: 600,
+		CacheBytes: 64 << 20, CacheMaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute}
 }
 
 // Server is the errdex HTTP handler.
@@ -42,6 +52,9 @@ type Server struct {
 	router     chi.Router
 	metrics    *metrics
 	limiter    *httprate.RateLimiter // nil when rate limiting is off
+	cache      *responseCache        // nil when caching is off
+	// cacheControl is the Cache-Control of public lookups.
+	cacheControl string
 }
 
 // NewServer wires every route on st. Call Background to run its
@@ -51,14 +64,34 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: st, lookup: lookup.New(st, rec), unresolved: rec, logger: logger}
 	s.metrics = newMetrics(st.Pool(), rec.Total)
 	s.limiter = newLimiter(cfg.RateLimit)
+	if cfg.CacheBytes > 0 {
+		s.cache = newResponseCache(cfg.CacheBytes, s.metrics.cacheEvictions.Inc)
+	}
+	s.cacheControl = fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
+		int(cfg.CacheMaxAge.Seconds()), int(cfg.StaleWhileRevalidate.Seconds()))
 	s.router = s.routes()
 	return s
 }
 
 // Background runs the server's background work until ctx ends: flushing
-// the unresolved-lookup counts.
+// the unresolved-lookup counts, and purging the response cache whenever
+// any replica writes an article (or the notification link was lost, when
+// a write may have gone unseen).
 func (s *Server) Background(ctx context.Context) {
-	s.unresolved.Run(ctx, 10*time.Second)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.unresolved.Run(ctx, 10*time.Second) })
+	if s.cache != nil {
+		wg.Go(func() { s.store.ListenArticleChanges(ctx, s.cache.purge, s.logger) })
+	}
+	wg.Wait()
+}
+
+// changed is called after a successful write through this server, so its
+// own cache is coherent before the notification comes back.
+func (s *Server) changed() {
+	if s.cache != nil {
+		s.cache.purge()
+	}
 }
 
 // ServeHTTP implements http.Handler.

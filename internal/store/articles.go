@@ -168,6 +168,9 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 	if err != nil {
 		return nil, translate(err, "write revisions")
 	}
+	if err := notifyChanged(ctx, tx); err != nil {
+		return nil, err
+	}
 	return saved, nil
 }
 

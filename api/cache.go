@@ -1,0 +1,146 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+)
+
+// cachedResponse is an encoded lookup answer, ready to write: chatbots and
+// portals ask for the same few thousand codes all day, so a hit costs a
+// map read and a write of bytes.
+type cachedResponse struct {
+	body         []byte
+	gzipped      []byte // nil when compression would not pay
+	etag         string
+	contentLang  string
+	lastModified string
+	unresolved   string // the canonical code, when the answer has no article
+}
+
+// minGzip is the smallest body worth compressing.
+const minGzip = 1024
+
+func newCachedResponse(body []byte, contentLang string, lastModified time.Time) *cachedResponse {
+	sum := sha256.Sum256(body)
+	c := &cachedResponse{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentLang: contentLang}
+	if !lastModified.IsZero() {
+		c.lastModified = lastModified.UTC().Format(http.TimeFormat)
+	}
+	if len(body) >= minGzip {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(body) //nolint:errcheck // writes to memory
+		zw.Close()
+		c.gzipped = buf.Bytes()
+	}
+	return c
+}
+
+func (c *cachedResponse) weight() uint32 {
+	return uint32(len(c.body) + len(c.gzipped) + 256)
+}
+
+// responseCache holds encoded answers up to a byte budget. Every write to
+// the store (here or in another replica, through LISTEN/NOTIFY) purges it.
+// The generation guards against a race: an answer computed from data read
+// before a purge is not stored after it.
+type responseCache struct {
+	entries    *otter.Cache[string, *cachedResponse]
+	generation atomic.Uint64
+}
+
+func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {
+	c := &responseCache{}
+	c.entries = otter.Must(&otter.Options[string, *cachedResponse]{
+		MaximumWeight: maxBytes,
+		Weigher:       func(_ string, v *cachedResponse) uint32 { return v.weight() },
+		OnDeletion: func(e otter.DeletionEvent[string, *cachedResponse]) {
+			if e.WasEvicted() {
+				onEvict()
+			}
+		},
+	})
+	return c
+}
+
+func (c *responseCache) get(key string) (*cachedResponse, bool) { return c.entries.GetIfPresent(key) }
+
+// put stores v unless the cache was purged since gen was read.
+func (c *responseCache) put(key string, v *cachedResponse, gen uint64) {
+	if c.generation.Load() == gen {
+		c.entries.Set(key, v)
+		if c.generation.Load() != gen { // purged meanwhile: drop what may be stale
+			c.entries.Invalidate(key)
+		}
+	}
+}
+
+// purge drops every entry; answers being computed now will not be stored.
+func (c *responseCache) purge() {
+	c.generation.Add(1)
+	c.entries.InvalidateAll()
+}
+
+// writeCached writes a cached answer with its validators, answering 304
+// when the client has it already and gzip when the client takes it.
+func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedResponse) {
+	h := w.Header()
+	h.Set("ETag", c.etag)
+	h.Set("Cache-Control", s.cacheControl)
+	h.Add("Vary", "Accept-Language, Accept-Encoding")
+	if c.contentLang != "" {
+		h.Set("Content-Language", c.contentLang)
+	}
+	if c.lastModified != "" {
+		h.Set("Last-Modified", c.lastModified)
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, c.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	body := c.body
+	if c.gzipped != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = c.gzipped
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body) //nolint:errcheck // the client went away
+}
+
+// weakMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).
+func weakMatch(header, etag string) bool {
+	for _, part := range strings.Split(header, ",") {
+		part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if part == "*" || part == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding takes gzip with a q above 0.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			v, err := strconv.ParseFloat(q, 64)
+			return err == nil && v > 0
+		}
+		return true
+	}
+	return false
+}
