@@ -34,9 +34,13 @@ fuzz:
 	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/markdown -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzDecodeCaseBody$$' -fuzztime $(FUZZTIME)
 
+# govulncheck reads the Go vulnerability database (VULNDB, default
+# https://vuln.go.dev); point VULNDB at a mirror or a file:// copy offline.
+VULNDB ?= https://vuln.go.dev
 audit:
-	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 ./...
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 -db $(VULNDB) ./...
 
 # docker-compose.yml cannot run here (no engine); this validates it.
 compose-check:
