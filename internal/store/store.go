@@ -41,6 +41,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
 	cfg.HealthCheckPeriod = 10 * time.Second
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig opens a store on a pool configured by the caller (a tracer,
+// pool sizes).
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
