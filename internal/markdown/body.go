@@ -19,7 +19,7 @@ type section struct {
 }
 
 // sections splits the document at its "## " headings and fills a.
-func (p *parser) sections(a *article.Article, doc ast.Node) {
+func (p *fileParser) sections(a *article.Article, doc ast.Node) {
 	var secs []*section
 	preambleEnd := len(p.body)
 	for c := doc.FirstChild(); c != nil; c = c.NextSibling() {
@@ -51,7 +51,7 @@ func (p *parser) sections(a *article.Article, doc ast.Node) {
 
 // sectionHeading reports whether a top-level block is an ATX "## " heading
 // (a setext heading is content) and returns its text.
-func (p *parser) sectionHeading(n ast.Node) (string, bool) {
+func (p *fileParser) sectionHeading(n ast.Node) (string, bool) {
 	h, ok := n.(*ast.Heading)
 	if !ok || h.Level != 2 || h.Pos() < 0 {
 		return "", false
@@ -77,7 +77,7 @@ type sectionState struct {
 	notes []string
 }
 
-func (p *parser) section(a *article.Article, s *section) {
+func (p *fileParser) section(a *article.Article, s *section) {
 	name, qualifier := splitQualifier(s.heading)
 	key := sectionKey(name)
 	sec := article.Section{Key: key, Heading: name, Qualifier: qualifier}
@@ -112,7 +112,7 @@ func (p *parser) section(a *article.Article, s *section) {
 }
 
 // item files one list item of a known section into the section's field.
-func (p *parser) item(a *article.Article, st *sectionState, it ast.Node) {
+func (p *fileParser) item(a *article.Article, st *sectionState, it ast.Node) {
 	switch st.key {
 	case article.SectionSummary:
 		p.summaryItem(&a.Summary, it)
@@ -153,7 +153,7 @@ func (p *parser) item(a *article.Article, st *sectionState, it ast.Node) {
 }
 
 // summaryItem reads a labelled summary bullet; anything else is a note.
-func (p *parser) summaryItem(s *article.Summary, it ast.Node) {
+func (p *fileParser) summaryItem(s *article.Summary, it ast.Node) {
 	if para := p.onlyParagraph(it); para != nil {
 		if label, qualifier, value, ok := splitLabel(p.paraLines(para)); ok {
 			switch label {
@@ -222,7 +222,7 @@ func parseUrgency(qualifier, value string) article.Urgency {
 // text, fenced blocks are commands (labelled by a paragraph right before
 // them), nested lists are sub-steps, "⚠" paragraphs are warnings. Any other
 // block becomes a note of the section.
-func (p *parser) step(st *sectionState, it ast.Node) article.Step {
+func (p *fileParser) step(st *sectionState, it ast.Node) article.Step {
 	var s article.Step
 	var textNode ast.Node
 	col := p.contentCol(it)
@@ -259,7 +259,7 @@ func (p *parser) step(st *sectionState, it ast.Node) article.Step {
 	return s
 }
 
-func (p *parser) command(fc *ast.FencedCodeBlock) article.Command {
+func (p *fileParser) command(fc *ast.FencedCodeBlock) article.Command {
 	var cmd article.Command
 	if fc.Info != nil {
 		cmd.Shell = strings.TrimSpace(string(fc.Info.Value(p.body)))

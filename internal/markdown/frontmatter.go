@@ -121,7 +121,7 @@ var yamlScannerProblems = []string{
 
 // frontMatter decodes the YAML into a, reading every scalar as a string
 // (an unquoted 0x80070005 must stay text) and keeping unknown keys.
-func (p *parser) frontMatter(a *article.Article, fm frontMatterSplit) (err error) {
+func (p *fileParser) frontMatter(a *article.Article, fm frontMatterSplit) (err error) {
 	var doc yaml.Node
 	if err := decodeYAML(fm.yaml, &doc); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -208,7 +208,7 @@ func (p *parser) frontMatter(a *article.Article, fm frontMatterSplit) (err error
 	return nil
 }
 
-func (p *parser) setScalar(a *article.Article, key, s string, line int) error {
+func (p *fileParser) setScalar(a *article.Article, key, s string, line int) error {
 	if s == "" && key != "slug" {
 		return p.errorf(line, "front matter: %s: must not be empty", key)
 	}

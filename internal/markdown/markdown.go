@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/errdex/errdex/internal/article"
-	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 )
 
@@ -39,16 +39,21 @@ func (w Warning) String() string {
 	return fmt.Sprintf("%s:%d: %s", w.Path, w.Line, w.Message)
 }
 
-// mdParser is goldmark's CommonMark parser; it keeps no state between
-// calls, so one instance serves every goroutine.
-var mdParser = goldmark.DefaultParser()
+// mdParser is goldmark's CommonMark block parser; it keeps no state
+// between calls, so one instance serves every goroutine. Inline parsing is
+// left out: fields are cut from the source by position, so inline nodes
+// would cost time and tell nothing.
+var mdParser = parser.NewParser(
+	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
+	parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+)
 
 // Parse parses one article file. path is used in errors and warnings and,
 // when the front matter has no slug, to derive it (the importer passes the
 // path relative to the import root). Parse never panics; a file that cannot
 // be parsed returns *ParseError.
 func Parse(path string, src []byte) (a *article.Article, warnings []Warning, err error) {
-	p := &parser{path: path}
+	p := &fileParser{path: path}
 	defer func() {
 		// A panic here is a bug, but one bad file must not take the import
 		// job down: report it as this file's error.
@@ -63,10 +68,10 @@ func Parse(path string, src []byte) (a *article.Article, warnings []Warning, err
 	return a, p.warnings, nil
 }
 
-// parser holds the state of one Parse call. Offsets are into body, the
+// fileParser holds the state of one Parse call. Offsets are into body, the
 // normalized source after the front matter; bodyLine is the file line on
 // which body starts.
-type parser struct {
+type fileParser struct {
 	path     string
 	body     []byte
 	bodyLine int
@@ -74,7 +79,7 @@ type parser struct {
 	warnings []Warning
 }
 
-func (p *parser) parse(src []byte) (*article.Article, error) {
+func (p *fileParser) parse(src []byte) (*article.Article, error) {
 	src = normalize(src)
 	if !utf8.Valid(src) {
 		return nil, p.errorf(invalidUTF8Line(src), "invalid UTF-8 (files must be UTF-8)")
@@ -135,16 +140,16 @@ func invalidUTF8Line(src []byte) int {
 	return line
 }
 
-func (p *parser) errorf(line int, format string, args ...any) *ParseError {
+func (p *fileParser) errorf(line int, format string, args ...any) *ParseError {
 	return &ParseError{Path: p.path, Line: line, Reason: fmt.Sprintf(format, args...)}
 }
 
-func (p *parser) warnf(line int, format string, args ...any) {
+func (p *fileParser) warnf(line int, format string, args ...any) {
 	p.warnings = append(p.warnings, Warning{Path: p.path, Line: line, Message: fmt.Sprintf(format, args...)})
 }
 
 // line returns the file line of body offset off.
-func (p *parser) line(off int) int {
+func (p *fileParser) line(off int) int {
 	lo, hi := 0, len(p.newlines)
 	for lo < hi {
 		m := (lo + hi) / 2

@@ -361,15 +361,17 @@ func list(items []string, ordered string) string {
 		if ordered != "" {
 			marker = fmt.Sprintf("%d%s", i+1, ordered)
 		}
+		item := attach(marker, it)
 		if i > 0 {
 			b.WriteString("\n")
-			if it == "" && !endsWithEmptyItem(items[i-1]) {
-				// goldmark reads an empty item right after a paragraph
+			first, _, _ := strings.Cut(item, "\n")
+			if first == strings.TrimRight(marker, " ") && !endsWithEmptyItem(items[i-1]) {
+				// goldmark reads a bare marker right after a paragraph
 				// as that paragraph's continuation.
 				b.WriteString("\n")
 			}
 		}
-		b.WriteString(attach(marker, it))
+		b.WriteString(item)
 	}
 	return b.String()
 }
@@ -380,11 +382,18 @@ func endsWithEmptyItem(s string) bool {
 	last := s[strings.LastIndexByte(s, '\n')+1:]
 	for _, f := range strings.Fields(last) {
 		t := strings.TrimRight(f, ".)")
-		if f != "-" && f != "*" && f != "+" && (t == f || strings.Trim(t, "0123456789") != "") {
+		ordered := t != f && t != "" && strings.Trim(t, "0123456789") == ""
+		if f != "-" && f != "*" && f != "+" && !ordered {
 			return false
 		}
 	}
 	return true
+}
+
+// isThematicBreak reports whether line is "---", "* * *" or the like.
+func isThematicBreak(line string) bool {
+	t := strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(line), " ", ""), "\t", "")
+	return len(t) >= 3 && (strings.Trim(t, "-") == "" || strings.Trim(t, "*") == "" || strings.Trim(t, "_") == "")
 }
 
 // attach puts body after a list marker, indenting its other lines to the
@@ -394,6 +403,10 @@ func attach(marker, body string) string {
 		return strings.TrimRight(marker, " ")
 	}
 	indent := strings.Repeat(" ", len(marker))
+	if strings.TrimSpace(marker) != "" && isThematicBreak(marker+body[:strings.IndexByte(body+"\n", '\n')]) {
+		// "- - -" would be a rule: start the content on the next line.
+		return strings.TrimRight(marker, " ") + "\n" + attach(indent, body)
+	}
 	lines := strings.Split(body, "\n")
 	for i := 1; i < len(lines); i++ {
 		if lines[i] != "" {

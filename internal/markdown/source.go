@@ -9,7 +9,7 @@ import (
 // This file cuts field text out of the source by the positions goldmark
 // records, so markdown is kept exactly as written.
 
-func (p *parser) lineStart(off int) int {
+func (p *fileParser) lineStart(off int) int {
 	off = min(max(off, 0), len(p.body))
 	for off > 0 && p.body[off-1] != '\n' {
 		off--
@@ -17,7 +17,7 @@ func (p *parser) lineStart(off int) int {
 	return off
 }
 
-func (p *parser) lineEnd(off int) int {
+func (p *fileParser) lineEnd(off int) int {
 	off = min(max(off, 0), len(p.body))
 	for off < len(p.body) && p.body[off] != '\n' {
 		off++
@@ -27,7 +27,7 @@ func (p *parser) lineEnd(off int) int {
 
 // startOf is the offset where block n starts: its marker, fence or first
 // character.
-func (p *parser) startOf(n ast.Node) int {
+func (p *fileParser) startOf(n ast.Node) int {
 	if pos := n.Pos(); pos >= 0 {
 		return pos
 	}
@@ -45,7 +45,7 @@ func (p *parser) startOf(n ast.Node) int {
 // blockEnd is the offset where block n ends: the start of the line of the
 // next block at its level or above. Trailing blank lines are trimmed by the
 // callers.
-func (p *parser) blockEnd(n ast.Node) int {
+func (p *fileParser) blockEnd(n ast.Node) int {
 	for ; n != nil && n.Kind() != ast.KindDocument; n = n.Parent() {
 		if next := n.NextSibling(); next != nil {
 			return p.lineStart(p.startOf(next))
@@ -55,7 +55,7 @@ func (p *parser) blockEnd(n ast.Node) int {
 }
 
 // contentCol is the column where the content of list item it starts.
-func (p *parser) contentCol(it ast.Node) int {
+func (p *fileParser) contentCol(it ast.Node) int {
 	pos := p.startOf(it)
 	ls, le := p.lineStart(pos), p.lineEnd(pos)
 	line := p.body[pos:le]
@@ -89,7 +89,7 @@ func isParagraph(n ast.Node) bool {
 
 // paraLines returns a paragraph's lines as written, without the
 // indentation that belongs to its containers; hard-break spaces stay.
-func (p *parser) paraLines(n ast.Node) []string {
+func (p *fileParser) paraLines(n ast.Node) []string {
 	lines := n.Lines()
 	out := make([]string, 0, lines.Len())
 	for i := 0; i < lines.Len(); i++ {
@@ -162,12 +162,12 @@ func isASCIILetter(c byte) bool {
 }
 
 // paraText is a paragraph's markdown, lines joined.
-func (p *parser) paraText(n ast.Node) string {
+func (p *fileParser) paraText(n ast.Node) string {
 	return strings.Join(p.paraLines(n), "\n")
 }
 
 // onlyParagraph returns the item's paragraph when that is all it holds.
-func (p *parser) onlyParagraph(it ast.Node) ast.Node {
+func (p *fileParser) onlyParagraph(it ast.Node) ast.Node {
 	if c := it.FirstChild(); c != nil && c.NextSibling() == nil && isParagraph(c) {
 		return c
 	}
@@ -176,7 +176,7 @@ func (p *parser) onlyParagraph(it ast.Node) ast.Node {
 
 // itemText is a list item's markdown: its paragraph, or when it holds more
 // than one paragraph the item's whole content, dedented.
-func (p *parser) itemText(it ast.Node) string {
+func (p *fileParser) itemText(it ast.Node) string {
 	if it.FirstChild() == nil {
 		return ""
 	}
@@ -197,14 +197,14 @@ func (p *parser) itemText(it ast.Node) string {
 
 // itemSource is a list item as written, marker included, dedented to the
 // marker: a note that renders back as the same item.
-func (p *parser) itemSource(it ast.Node) string {
+func (p *fileParser) itemSource(it ast.Node) string {
 	pos := p.startOf(it)
 	return p.cut(pos, p.blockEnd(it), pos-p.lineStart(pos))
 }
 
 // blockSource is block n as written, dedented by its container's content
 // column col; a paragraph is its text, lines joined.
-func (p *parser) blockSource(n ast.Node, col int) string {
+func (p *fileParser) blockSource(n ast.Node, col int) string {
 	if isParagraph(n) {
 		return p.paraText(n)
 	}
@@ -246,7 +246,7 @@ func closeFence(src string) string {
 // cut returns body[from:to] with up to dedent leading spaces removed from
 // every line after the first, leading blank lines and trailing white space
 // trimmed.
-func (p *parser) cut(from, to, dedent int) string {
+func (p *fileParser) cut(from, to, dedent int) string {
 	if to < from {
 		to = from
 	}
