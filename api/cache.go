@@ -18,22 +18,37 @@ import (
 // portals ask for the same few thousand codes all day, so a hit costs a
 // map read and a write of bytes.
 type cachedResponse struct {
-	body         []byte
-	gzipped      []byte // nil when compression would not pay
-	etag         string
-	contentLang  string
-	lastModified string
-	unresolved   string // the canonical code, when the answer has no article
+	body       []byte
+	gzipped    []byte // nil when compression would not pay
+	etag       string
+	unresolved string // the canonical code, when the answer has no article
+
+	// Header values, built once: a hit then sets headers without allocating.
+	// Each slice has len == cap, so a later Add copies instead of writing
+	// into the shared array.
+	etagH, contentLangH, lastModifiedH, lengthH, gzipLengthH []string
 }
+
+// Header values shared by every cached answer.
+var (
+	jsonTypeH = []string{"application/json"}
+	gzipH     = []string{"gzip"}
+	varyH     = []string{"Accept-Language, Accept-Encoding"}
+)
 
 // minGzip is the smallest body worth compressing.
 const minGzip = 1024
 
 func newCachedResponse(body []byte, contentLang string, lastModified time.Time) *cachedResponse {
 	sum := sha256.Sum256(body)
-	c := &cachedResponse{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentLang: contentLang}
+	c := &cachedResponse{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	c.etagH = []string{c.etag}
+	c.lengthH = []string{strconv.Itoa(len(body))}
+	if contentLang != "" {
+		c.contentLangH = []string{contentLang}
+	}
 	if !lastModified.IsZero() {
-		c.lastModified = lastModified.UTC().Format(http.TimeFormat)
+		c.lastModifiedH = []string{lastModified.UTC().Format(http.TimeFormat)}
 	}
 	if len(body) >= minGzip {
 		var buf bytes.Buffer
@@ -41,6 +56,7 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time) 
 		zw.Write(body) //nolint:errcheck // writes to memory
 		zw.Close()
 		c.gzipped = buf.Bytes()
+		c.gzipLengthH = []string{strconv.Itoa(len(c.gzipped))}
 	}
 	return c
 }
@@ -93,34 +109,41 @@ func (c *responseCache) purge() {
 // writeCached writes a cached answer with its validators, answering 304
 // when the client has it already and gzip when the client takes it.
 func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedResponse) {
-	h := w.Header()
-	h.Set("ETag", c.etag)
-	h.Set("Cache-Control", s.cacheControl)
-	h.Add("Vary", "Accept-Language, Accept-Encoding")
-	if c.contentLang != "" {
-		h.Set("Content-Language", c.contentLang)
+	h := w.Header() // keys in canonical form, as Header.Set would store them
+	h["Etag"] = c.etagH
+	h["Cache-Control"] = s.cacheControlH
+	if v := h["Vary"]; v != nil {
+		h["Vary"] = append(v, varyH[0])
+	} else {
+		h["Vary"] = varyH
 	}
-	if c.lastModified != "" {
-		h.Set("Last-Modified", c.lastModified)
+	if c.contentLangH != nil {
+		h["Content-Language"] = c.contentLangH
+	}
+	if c.lastModifiedH != nil {
+		h["Last-Modified"] = c.lastModifiedH
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, c.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = jsonTypeH
 	body := c.body
+	h["Content-Length"] = c.lengthH
 	if c.gzipped != nil && acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipH
+		h["Content-Length"] = c.gzipLengthH
 		body = c.gzipped
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(body) //nolint:errcheck // the client went away
 }
 
 // weakMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).
 func weakMatch(header, etag string) bool {
-	for _, part := range strings.Split(header, ",") {
+	for rest := header; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
 		if part == "*" || part == etag {
 			return true
@@ -131,7 +154,9 @@ func weakMatch(header, etag string) bool {
 
 // acceptsGzip reports whether Accept-Encoding takes gzip with a q above 0.
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for rest := r.Header.Get("Accept-Encoding"); rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
 			continue

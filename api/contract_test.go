@@ -105,7 +105,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // importFiles imports files (name → content) and fails the test on any failure.
-func (e *env) importFiles(t *testing.T, files map[string]string) {
+func (e *env) importFiles(t testing.TB, files map[string]string) {
 	t.Helper()
 	fsys := mapFS(files)
 	rep, err := importer.Run(context.Background(), e.store, []importer.Source{{Name: "test", FS: fsys}}, importer.Options{})

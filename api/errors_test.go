@@ -22,7 +22,7 @@ type lookupBody struct {
 	} `json:"articles"`
 }
 
-func seedFile(t *testing.T) string {
+func seedFile(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile("../internal/markdown/testdata/seed_ja.md")
 	if err != nil {

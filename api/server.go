@@ -53,8 +53,8 @@ type Server struct {
 	metrics    *metrics
 	limiter    *httprate.RateLimiter // nil when rate limiting is off
 	cache      *responseCache        // nil when caching is off
-	// cacheControl is the Cache-Control of public lookups.
-	cacheControl string
+	// cacheControlH is the Cache-Control of public lookups.
+	cacheControlH []string
 }
 
 // NewServer wires every route on st. Call Background to run its
@@ -67,8 +67,8 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	if cfg.CacheBytes > 0 {
 		s.cache = newResponseCache(cfg.CacheBytes, s.metrics.cacheEvictions.Inc)
 	}
-	s.cacheControl = fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
-		int(cfg.CacheMaxAge.Seconds()), int(cfg.StaleWhileRevalidate.Seconds()))
+	s.cacheControlH = []string{fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
+		int(cfg.CacheMaxAge.Seconds()), int(cfg.StaleWhileRevalidate.Seconds()))}
 	s.router = s.routes()
 	return s
 }
