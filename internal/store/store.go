@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -125,17 +127,22 @@ func translate(err error, what string) error {
 		case "23514", "23502", "22001", "22P02":
 			return &article.Error{Kind: article.KindInvalid, Message: what + " violates a constraint: " + pgErr.ConstraintName, Err: err}
 		case "57P01", "57P02", "57P03", "53300":
-			return unavailable(err)
+			return unavailable(fmt.Errorf("%s: %w", what, err))
 		}
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isConnErr(err) {
-		return unavailable(err)
+		return unavailable(fmt.Errorf("%s: %w", what, err))
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// isConnErr reports failures of the connection rather than of the
+// statement: a dial that failed, a connection cut mid-statement (EOF,
+// reset) or a deadline.
 func isConnErr(err error) bool {
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded)
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
