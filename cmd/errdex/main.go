@@ -138,10 +138,8 @@ func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
 	format := getenv("ERRDEX_LOG_FORMAT")
 	if format == "" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+		if isTerminal(w) {
+			format = "text"
 		}
 	}
 	if format == "text" {
@@ -160,6 +158,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shutdown := fl.Duration("shutdown-timeout", envDuration(getenv, "ERRDEX_SHUTDOWN_TIMEOUT", 15*time.Second), "how long in-flight requests may finish on SIGTERM (ERRDEX_SHUTDOWN_TIMEOUT)")
 	reqTimeout := fl.Duration("request-timeout", envDuration(getenv, "ERRDEX_REQUEST_TIMEOUT", api.DefaultConfig().RequestTimeout), "deadline of each request and its database calls; 0 means none (ERRDEX_REQUEST_TIMEOUT)")
 	rateLimit := fl.Int("rate-limit", int(envInt(getenv, "ERRDEX_RATE_LIMIT", int64(api.DefaultConfig().RateLimit))), "requests per minute per client (editor token or IP); 0 turns limiting off (ERRDEX_RATE_LIMIT)")
+	cacheBytes := fl.Int64("cache-bytes", envInt(getenv, "ERRDEX_CACHE_BYTES", int64(api.DefaultConfig().CacheBytes)), "size of the lookup response cache in bytes; 0 turns it off (ERRDEX_CACHE_BYTES)")
+	cacheMaxAge := fl.Duration("cache-max-age", envDuration(getenv, "ERRDEX_CACHE_MAX_AGE", api.DefaultConfig().CacheMaxAge), "max-age of lookups' Cache-Control (ERRDEX_CACHE_MAX_AGE)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -180,6 +180,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.MaxBodyBytes = *maxBody
 	cfg.RequestTimeout = *reqTimeout
 	cfg.RateLimit = *rateLimit
+	cfg.CacheBytes = uint64(max(*cacheBytes, 0))
+	cfg.CacheMaxAge = *cacheMaxAge
 	handler := api.NewServer(cfg, st, logger)
 	if *seed {
 		if err := seedIfEmpty(ctx, st, logger, handler.ObserveImport); err != nil {
@@ -348,7 +350,16 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer st.Close()
-	rep, err := importer.Run(ctx, st, sources, importer.Options{DryRun: *dryRun, KeepGoing: *keepGoing, Prune: *prune})
+	opts := importer.Options{DryRun: *dryRun, KeepGoing: *keepGoing, Prune: *prune}
+	if isTerminal(stderr) {
+		opts.Progress = func(stage string, done, total int) {
+			fmt.Fprintf(stderr, "\r%s %d/%d files…", stage, done, total)
+		}
+	}
+	rep, err := importer.Run(ctx, st, sources, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K") // clear the progress line
+	}
 	if err != nil {
 		return err
 	}
@@ -531,6 +542,17 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fl.Usage()
 		return errUsage
 	}
+}
+
+// isTerminal reports whether w is a terminal (for progress lines and
+// human-friendly logs).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func envInt(getenv func(string) string, key string, def int64) int64 {

@@ -37,6 +37,9 @@ type Options struct {
 	DryRun    bool // parse, validate and report; write nothing
 	KeepGoing bool // write the good files even when some fail
 	Prune     bool // archive articles imported from these sources whose files are gone
+	// Progress, when set, is called as files are parsed (from several
+	// goroutines, with a growing count) and once more before writing.
+	Progress func(stage string, done, total int)
 }
 
 // Source is a tree of article files; Name prefixes its paths in reports.
@@ -108,6 +111,9 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
 				files[i] = parseFile(jobs[i].src, jobs[i].name)
+				if opts.Progress != nil && (i+1)%500 == 0 {
+					opts.Progress("parsed", i+1, len(jobs))
+				}
 			}
 		})
 	}
@@ -130,6 +136,9 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 			continue
 		}
 		good = append(good, f)
+	}
+	if opts.Progress != nil {
+		opts.Progress("writing", len(good), len(jobs))
 	}
 	if len(good) > 0 || (opts.Prune && !failed) {
 		err := st.InTx(ctx, func(tx pgx.Tx) error {
