@@ -133,9 +133,16 @@ func startsBlock(line string) bool {
 		return true
 	case c == '<':
 		return len(line) > 1 && (isASCIILetter(line[1]) || strings.ContainsRune("/!?", rune(line[1])))
-	case c == '=':
-		return strings.TrimRight(line, "= \t") == ""
-	case c == '-' || c == '*' || c == '_' || c == '+':
+	case c == '=' || c == '-':
+		// A setext underline, "===" or "---".
+		if strings.TrimRight(strings.TrimLeft(line, string(c)), " \t") == "" {
+			return true
+		}
+		if c == '=' {
+			return false
+		}
+		fallthrough
+	case c == '*' || c == '_' || c == '+':
 		if len(line) == 1 || line[1] == ' ' || line[1] == '\t' {
 			return c != '_'
 		}
