@@ -179,6 +179,10 @@ func headingLine(h string) string {
 	if h == "" {
 		return "##\n"
 	}
+	if strings.HasSuffix(h, "#") {
+		// A closing sequence keeps a trailing "#" part of the text.
+		h += " #"
+	}
 	return "## " + h + "\n"
 }
 
