@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin/errdex
 export DATABASE_URL ?= postgres://postgres:postgres@localhost:5432/errdex?sslmode=disable
 
-.PHONY: all build run test vet fmt-check generate fuzz audit compose-check clean
+.PHONY: all build run test vet fmt-check generate fuzz audit compose-check clean bench
 
 all: build
 
@@ -35,6 +35,12 @@ fuzz:
 	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/markdown -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzDecodeCaseBody$$' -fuzztime $(FUZZTIME)
+
+# Seeds a scratch database (errdex_bench) with 10,000 generated articles and
+# measures lookups with wrk: errdex cached, a minimal net/http server, nginx
+# and errdex uncached, side by side (see BENCHMARKS.md). About 6 minutes.
+bench:
+	bash bench/run.sh
 
 # govulncheck reads the Go vulnerability database (VULNDB, default
 # https://vuln.go.dev); point VULNDB at a mirror or a file:// copy offline.

@@ -1,0 +1,56 @@
+// Command minimal is the benchmark's ceiling for a Go server on net/http:
+// it loads every DIR/CODE.json into memory at start and answers
+// GET /errors/{code} with those bytes, and nothing else — no router, no
+// middleware, no logging, no metrics.
+//
+//	go run ./bench/minimal -addr 127.0.0.1:8082 -dir bodies/
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8082", "listen address")
+	dir := flag.String("dir", "", "folder of CODE.json response bodies")
+	flag.Parse()
+	files, err := filepath.Glob(filepath.Join(*dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		log.Fatalf("no *.json in %q (%v)", *dir, err)
+	}
+	type response struct {
+		body   []byte
+		length []string
+	}
+	bodies := make(map[string]response, len(files))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			log.Fatal(err)
+		}
+		bodies[strings.TrimSuffix(filepath.Base(f), ".json")] = response{b, []string{strconv.Itoa(len(b))}}
+	}
+	contentType := []string{"application/json"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /errors/{code}", func(w http.ResponseWriter, r *http.Request) {
+		res, ok := bodies[r.PathValue("code")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h["Content-Type"] = contentType
+		h["Content-Length"] = res.length
+		w.Write(res.body) //nolint:errcheck // the client went away
+	})
+	log.Printf("minimal: %d bodies, listening on %s", len(bodies), *addr)
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Fatal(srv.ListenAndServe())
+}

@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# bench/run.sh — what `make bench` runs. On one machine, in one run: seed a
+# fresh database with generated articles (timing the import), then measure
+# GET /errors/{code} with wrk against
+#   A  errdex, cache on and warm
+#   B  bench/minimal: net/http writing the same bytes from memory
+#   C  nginx serving the same bytes as static files
+#   D  errdex with the cache off (the database-bound path)
+# alternating A B C D A B C D ..., print medians and ratios, then the Go
+# benchmarks' figures. Everything listens on 127.0.0.1; every process it
+# starts is stopped on exit and the database is dropped.
+#
+# Knobs (environment): BENCH_ARTICLES (10000), BENCH_HOT (how many codes
+# the lua script picks among, 3000: the "few thousand codes" chatbots and
+# portals ask for all day; ERRDEX_CACHE_BYTES' default 64 MiB holds them), BENCH_ROUNDS (3),
+# BENCH_DURATION (10s), BENCH_CONNS (64), BENCH_THREADS (2),
+# BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_PORT (first port
+# tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks), BENCH_GZIP
+# (1 adds a fifth target: errdex cached, asked with Accept-Encoding: gzip),
+# BENCH_REV
+# (measure that commit, e.g. HEAD, from a clean copy: `git archive`,
+# instead of the work tree with whatever is being edited in it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${BENCH_ARTICLES:-10000}
+HOT=${BENCH_HOT:-3000}
+[ "$HOT" -le "$N" ] || HOT=$N
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNS:-64}
+THREADS=${BENCH_THREADS:-2}
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+DB=errdex_bench
+DSN="$PG/$DB?sslmode=disable"
+GO=${GO:-go}
+
+T0=$(date +%s)
+WORK=$(mktemp -d /tmp/errdex-bench.XXXXXX)
+chmod 755 "$WORK" # nginx's workers read the bodies as another user
+PIDS=()
+STATUS=1
+
+log() { printf '[%4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+die() {
+	log "FAILED: $*"
+	exit 1
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$PG/postgres?sslmode=disable" "$@"; }
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || echo "warning: could not drop database $DB" >&2
+	if [ "$rc" -ne 0 ] || [ "$STATUS" -ne 0 ]; then
+		for f in "$WORK"/*.log "$WORK"/nginx/error.log; do
+			[ -s "$f" ] || continue
+			echo "--- last lines of $(basename "$f")" >&2
+			tail -n 8 "$f" | cut -c1-300 >&2
+		done
+	fi
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SOURCE="work tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
+if [ -n "${BENCH_REV:-}" ]; then
+	SOURCE="commit $(git rev-parse --short "$BENCH_REV")"
+	mkdir "$WORK/src"
+	git archive "$BENCH_REV" | tar -x -C "$WORK/src"
+	cd "$WORK/src"
+fi
+
+# port_free reports whether nothing listens on 127.0.0.1:$1.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+NEXT_PORT=${BENCH_PORT:-18181}
+free_port() { # free_port VAR: VAR=the next free port from NEXT_PORT on
+	while ! port_free "$NEXT_PORT"; do NEXT_PORT=$((NEXT_PORT + 1)); done
+	printf -v "$1" '%s' "$NEXT_PORT"
+	NEXT_PORT=$((NEXT_PORT + 1))
+}
+
+# wait_http URL PID: until URL answers 200, for at most 60 s.
+wait_http() {
+	for _ in $(seq 600); do
+		kill -0 "$2" 2>/dev/null || die "process $2 exited while starting ($1)"
+		if curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	die "$1 did not answer within 60 s"
+}
+
+need() { # need COMMAND PACKAGE
+	if command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; then return; fi
+	log "installing $2 (apt-get)"
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+		{ $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null; } ||
+		die "cannot install $2"
+}
+
+rss() { # rss PID: VmRSS and VmHWM in MB
+	awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.1f MB (peak %.1f MB)", r/1024, h/1024}' "/proc/$1/status"
+}
+
+need wrk wrk
+need nginx nginx
+need curl curl
+need psql postgresql-client
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "== errdex benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ), $SOURCE"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+echo "tools: $($GO version | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $($NGINX -v 2>&1 | cut -d' ' -f3), $(psql_admin -tAc 'SHOW server_version' | cut -d' ' -f1 | sed 's/^/PostgreSQL /')"
+echo "load average at start: $(loadavg)"
+
+# 1. Build, create, migrate, seed.
+log "building errdex and the bench programs"
+$GO build -o "$WORK/errdex" ./cmd/errdex
+$GO build -o "$WORK/gen" ./bench/gen
+$GO build -o "$WORK/fetch" ./bench/fetch
+$GO build -o "$WORK/minimal" ./bench/minimal
+
+log "creating database $DB"
+psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+DATABASE_URL=$DSN "$WORK/errdex" migrate up >"$WORK/migrate.log" 2>&1 || die "migrate up (see migrate.log)"
+
+"$WORK/gen" -n "$N" -out "$WORK/articles" -codes "$WORK/codes.txt"
+log "generated $N article files ($(du -sh "$WORK/articles" | cut -f1))"
+t=$(date +%s%N)
+DATABASE_URL=$DSN "$WORK/errdex" import "$WORK/articles" >"$WORK/import.log" 2>&1 || die "import (see import.log)"
+t=$(($(date +%s%N) - t))
+IMPORT_SUMMARY=$(tail -n 1 "$WORK/import.log")
+IMPORT_RATE=$(awk -v n="$N" -v ns="$t" 'BEGIN {printf "%.0f", n / (ns / 1e9)}')
+IMPORT_LINE="errdex import of $N articles: $(awk -v ns="$t" 'BEGIN {printf "%.2f", ns / 1e9}') s, $IMPORT_RATE articles/s ($IMPORT_SUMMARY)"
+log "$IMPORT_LINE"
+case $IMPORT_SUMMARY in "imported: $N created,"*) ;; *) die "expected $N articles created" ;; esac
+psql -X -q "$DSN" -c 'VACUUM ANALYZE' >/dev/null 2>&1 || true
+
+# 2. Start the four servers.
+free_port P_CACHED
+free_port P_UNCACHED
+free_port P_MINIMAL
+free_port P_NGINX
+serve() { # serve PORT CACHE_BYTES LOGNAME
+	env DATABASE_URL="$DSN" ERRDEX_ADDR="127.0.0.1:$1" ERRDEX_CACHE_BYTES="$2" ERRDEX_RATE_LIMIT=0 \
+		ERRDEX_MIGRATE=false ERRDEX_SEED=false ERRDEX_LOG_LEVEL=warn ERRDEX_LOG_FORMAT=json \
+		"$WORK/errdex" serve >"$WORK/$3.log" 2>&1 &
+	PIDS+=($!)
+}
+serve "$P_CACHED" "${ERRDEX_CACHE_BYTES:-67108864}" errdex-cached
+PID_CACHED=$!
+serve "$P_UNCACHED" 0 errdex-uncached
+PID_UNCACHED=$!
+wait_http "http://127.0.0.1:$P_CACHED/healthz" "$PID_CACHED"
+wait_http "http://127.0.0.1:$P_UNCACHED/healthz" "$PID_UNCACHED"
+log "errdex cached on :$P_CACHED (cache ${ERRDEX_CACHE_BYTES:-67108864} bytes), uncached on :$P_UNCACHED"
+
+# The bodies: every code once from the cached errdex (which warms it too),
+# a sample checked against the uncached one.
+"$WORK/fetch" -url "http://127.0.0.1:$P_CACHED" -codes "$WORK/codes.txt" -out "$WORK/bodies" \
+	-compare "http://127.0.0.1:$P_UNCACHED" | while read -r line; do log "$line"; done
+[ "$(find "$WORK/bodies" -name '*.json' | wc -l)" -eq "$N" ] || die "fetch did not write $N bodies"
+chmod -R a+rX "$WORK/bodies"
+shuf -n "$HOT" --random-source=<(yes) "$WORK/codes.txt" >"$WORK/hot.txt"
+
+"$WORK/minimal" -addr "127.0.0.1:$P_MINIMAL" -dir "$WORK/bodies" >"$WORK/minimal.log" 2>&1 &
+PIDS+=($!)
+PID_MINIMAL=$!
+
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+# generated by bench/run.sh
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type application/json;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 120s;
+    keepalive_requests 1000000;
+    open_file_cache max=20000 inactive=60s;
+    client_body_temp_path $WORK/nginx/client_body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    server {
+        listen 127.0.0.1:$P_NGINX;
+        root $WORK/bodies;
+        location ~ ^/errors/(?<code>[^/]+)\$ {
+            try_files /\$code.json =404;
+        }
+    }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
+PIDS+=($!)
+PID_NGINX=$!
+first=$(head -n 1 "$WORK/hot.txt")
+wait_http "http://127.0.0.1:$P_MINIMAL/errors/$first" "$PID_MINIMAL"
+wait_http "http://127.0.0.1:$P_NGINX/errors/$first" "$PID_NGINX"
+for p in "$P_MINIMAL" "$P_NGINX"; do
+	cmp -s <(curl -fsS "http://127.0.0.1:$p/errors/$first") "$WORK/bodies/$first.json" || die "port $p does not serve the fetched body"
+done
+log "minimal on :$P_MINIMAL, nginx on :$P_NGINX; $HOT codes in the request mix"
+"$WORK/fetch" -url "http://127.0.0.1:$P_CACHED" -codes "$WORK/hot.txt" | while read -r line; do log "warm pass: $line"; done
+
+# 3. Measure, alternating the targets.
+NAMES=(cached minimal nginx uncached)
+[ "${BENCH_GZIP:-0}" = 0 ] || NAMES+=(gzip)
+declare -A URL=([cached]="http://127.0.0.1:$P_CACHED" [minimal]="http://127.0.0.1:$P_MINIMAL"
+	[nginx]="http://127.0.0.1:$P_NGINX" [uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED")
+declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal net/http" [nginx]="nginx static files"
+	[uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip")
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
+run_wrk() { # run_wrk DURATION TARGET -> RESULT line
+	local enc=
+	[ "$2" != gzip ] || enc=gzip
+	wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s -s bench/lookup.lua "${URL[$2]}" -- "$WORK/hot.txt" $enc | grep '^RESULT ' ||
+		die "wrk against ${LABEL[$2]} gave no result"
+}
+metric() { curl -fsS "http://127.0.0.1:$P_CACHED/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
+
+if [ "${BENCH_GZIP:-0}" != 0 ]; then
+	curl -fsS -o /dev/null -D - -H 'Accept-Encoding: gzip' "${URL[gzip]}/errors/$first" | grep -qi '^content-encoding: *gzip' ||
+		log "note: errdex does not answer gzip for /errors/$first"
+fi
+log "warm-up: 3 s against each target"
+for t in "${NAMES[@]}"; do run_wrk 3s "$t" >/dev/null; done
+HITS0=$(metric errdex_cache_hits_total)
+MISSES0=$(metric errdex_cache_misses_total)
+log "load average before the runs: $(loadavg)"
+for r in $(seq "$ROUNDS"); do
+	for t in "${NAMES[@]}"; do
+		line=$(run_wrk "$DURATION" "$t")
+		read -r _ rps p50 p99 n non2xx errs <<<"$line"
+		echo "$t $r $rps $p50 $p99 $n $non2xx $errs" >>"$RESULTS"
+		log "round $r: $(printf '%-20s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%d requests, %d non-2xx, %d socket errors)' "${LABEL[$t]}" "$rps" "$p50" "$p99" "$n" "$non2xx" "$errs")"
+		[ "$non2xx" -eq 0 ] && [ "$errs" -eq 0 ] || die "$t answered errors"
+	done
+done
+LOAD_AFTER=$(loadavg)
+HITS=$(($(metric errdex_cache_hits_total) - HITS0))
+MISSES=$(($(metric errdex_cache_misses_total) - MISSES0))
+EVICTIONS=$(metric errdex_cache_evictions_total)
+RSS_CACHED=$(rss "$PID_CACHED")
+RSS_UNCACHED=$(rss "$PID_UNCACHED")
+RSS_MINIMAL=$(rss "$PID_MINIMAL")
+
+# 4. The table.
+median() { # median TARGET COLUMN
+	awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$RESULTS" | sort -g |
+		awk '{v[NR] = $1} END {if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+declare -A RPS P50 P99
+for t in "${NAMES[@]}"; do
+	RPS[$t]=$(median "$t" 3)
+	P50[$t]=$(median "$t" 4)
+	P99[$t]=$(median "$t" 5)
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+runs() { awk -v t="$1" '$1 == t {printf "%s%.0f", sep, $3; sep = " / "}' "$RESULTS"; }
+
+echo
+echo "== GET /errors/{code}: wrk -t$THREADS -c$CONNS, $ROUNDS rounds × $DURATION per target, alternating; $HOT codes at random, $N articles"
+echo
+echo "| target | req/s (median) | p50 ms | p99 ms | req/s per round |"
+echo "|---|---:|---:|---:|---|"
+for t in "${NAMES[@]}"; do
+	printf '| %s | %.0f | %.2f | %.2f | %s |\n' "${LABEL[$t]}" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" "$(runs "$t")"
+done
+echo
+echo "| ratio | req/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+echo "| errdex (cached) / minimal net/http | $(ratio "${RPS[cached]}" "${RPS[minimal]}") | $(ratio "${P50[cached]}" "${P50[minimal]}") | $(ratio "${P99[cached]}" "${P99[minimal]}") |"
+echo "| errdex (cached) / nginx | $(ratio "${RPS[cached]}" "${RPS[nginx]}") | $(ratio "${P50[cached]}" "${P50[nginx]}") | $(ratio "${P99[cached]}" "${P99[nginx]}") |"
+echo "| minimal net/http / nginx | $(ratio "${RPS[minimal]}" "${RPS[nginx]}") | $(ratio "${P50[minimal]}" "${P50[nginx]}") | $(ratio "${P99[minimal]}" "${P99[nginx]}") |"
+echo "| errdex cached / uncached | $(ratio "${RPS[cached]}" "${RPS[uncached]}") | $(ratio "${P50[cached]}" "${P50[uncached]}") | $(ratio "${P99[cached]}" "${P99[uncached]}") |"
+if [ -n "${RPS[gzip]:-}" ]; then
+	echo "| errdex cached, gzip / nginx (identity) | $(ratio "${RPS[gzip]}" "${RPS[nginx]}") | $(ratio "${P50[gzip]}" "${P50[nginx]}") | $(ratio "${P99[gzip]}" "${P99[nginx]}") |"
+fi
+echo
+echo "errdex cache during the measured runs: $HITS hits, $MISSES misses ($(awk -v h="$HITS" -v m="$MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits); $EVICTIONS evictions since start"
+echo "RSS after the runs: errdex cached $RSS_CACHED; errdex uncached $RSS_UNCACHED; minimal $RSS_MINIMAL"
+echo "$IMPORT_LINE"
+echo "load average: $(loadavg | cut -d' ' -f1) at start of the runs… $LOAD_AFTER after them (1/5/15 min; $(nproc) CPUs)"
+
+# Stop the servers before the Go benchmarks, which want the CPUs.
+for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+PIDS=()
+
+# 5. The Go benchmarks, once each, bounded.
+if [ "${BENCH_GO_BENCH:-1}" != 0 ]; then
+	gobench() { # gobench PKG REGEXP TIMEOUT_S
+		log "go test -run '^\$' -bench '$2' -benchtime 1x $1 (at most $3 s)"
+		local out rc=0
+		out=$(timeout --kill-after=10 "$3" $GO test -run '^$' -bench "$2" -benchtime 1x -timeout "$3s" "$1" 2>&1) || rc=$?
+		if grep -q '^Benchmark' <<<"$out"; then
+			grep -E '^Benchmark|loaded [0-9]+ articles' <<<"$out" | sed 's/^ *//; s/^/    /'
+		else
+			echo "    (no figures: exit $rc)"
+			tail -n 5 <<<"$out" | sed 's/^/    /'
+		fi
+	}
+	echo
+	echo "== Go benchmarks"
+	gobench ./internal/importer/ '^BenchmarkImport10k$' 150
+	for pkg in ./internal/store/ ./api/; do
+		if grep -qs '^func Benchmark.*Search' "${pkg}"*_test.go; then
+			gobench "$pkg" 'Search' 150
+		fi
+	done
+fi
+echo
+log "done; load average $(loadavg)"
+STATUS=0
