@@ -34,13 +34,23 @@ fuzz:
 	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/errcode -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/markdown -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./api -run '^$$' -fuzz '^FuzzDecodeCaseBody$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzDecodeCaseBody$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 # Seeds a scratch database (errdex_bench) with 10,000 generated articles and
 # measures lookups with wrk: errdex cached, a minimal net/http server, nginx
 # and errdex uncached, side by side (see BENCHMARKS.md). About 6 minutes.
 bench:
 	bash bench/run.sh
+
+# Five minutes (SOAKTIME) of steady lookups, resolves, case reads and edits
+# against `errdex serve` on a scratch database (errdex_soak, dropped after),
+# reporting status counts, latencies and the server's RSS every 10 s; fails
+# on any 5xx or an RSS that keeps growing. Not part of CI.
+SOAKTIME ?= 5m
+SOAKRATE ?= 150
+.PHONY: soak
+soak: build
+	$(GO) run ./bench/soak -bin $(BIN) -duration $(SOAKTIME) -rate $(SOAKRATE)
 
 # govulncheck reads the Go vulnerability database (VULNDB, default
 # https://vuln.go.dev); point VULNDB at a mirror or a file:// copy offline.
