@@ -21,7 +21,7 @@ func parseReference(t string) (article.Reference, bool) {
 		}
 	}
 	if title, u, ok := inlineLink(t); ok && isHTTPURL(u) {
-		return article.Reference{URL: u, Title: strings.TrimSpace(title)}, true
+		return article.Reference{URL: u, Title: titleText(title)}, true
 	}
 	// "title: url": the URL runs to the end of the item, after a space or
 	// a full-width colon.
@@ -49,9 +49,20 @@ func parseReference(t string) (article.Reference, bool) {
 				break
 			}
 		}
-		return article.Reference{URL: u, Title: strings.TrimRightFunc(title, unicode.IsSpace)}, true
+		return article.Reference{URL: u, Title: titleText(title)}, true
 	}
 	return article.Reference{}, false
+}
+
+// titleText trims a title cut out of an item and keeps its lines paragraph
+// continuations: a last line cut short ("#") must not turn into a heading
+// when Render writes "title: url".
+func titleText(title string) string {
+	lines := strings.Split(strings.TrimSpace(title), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = continuation(lines[i])
+	}
+	return strings.Join(lines, "\n")
 }
 
 func hasHTTPPrefix(s string) bool {
