@@ -28,6 +28,12 @@ fmt-check:
 generate:
 	$(GO) generate ./...
 
+# Re-fetches the Redoc bundle /docs serves (version and sha256 pinned in the
+# script); the bundle is committed, so builds need no network.
+.PHONY: redoc
+redoc:
+	./scripts/fetch-redoc.sh
+
 # Each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
 fuzz:

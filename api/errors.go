@@ -109,6 +109,10 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if wantsHTML(r) { // a browser following a link: the page (html.go)
+		s.writeLookupHTML(w, r, req)
+		return
+	}
 	key := req.view + "\x00" + strings.Join(req.prefs, ",") + "\x00" + req.raw
 	var gen uint64
 	if s.cache != nil {

@@ -11,7 +11,7 @@ import (
 // routes lists every endpoint in one place; openapi.yaml describes each.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(requestID, s.accessLog, s.recoverer, securityHeaders, s.limitBody, s.deadline, s.authenticate, s.rateLimit)
+	r.Use(requestID, s.accessLog, s.recoverer, securityHeaders, s.cors, s.limitBody, s.deadline, s.authenticate, s.rateLimit)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: typeRouteNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such endpoint; see /openapi.yaml"})
@@ -24,10 +24,17 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 	r.Get("/metrics", s.handleMetrics)
-	r.Get("/errors/{code}", s.handleLookup)
+	r.With(vary("Accept")).Get("/errors/{code}", s.handleLookup) // JSON, or HTML for browsers
 	r.Post("/resolve", s.handleResolve)
 	r.With(requireRole(store.RoleEditor)).Get("/stats/unresolved", s.handleUnresolved)
 	r.With(requireRole(store.RoleEditor)).Post("/imports", s.handleImport)
+
+	// For browsers and support portals: pages, the widget, the docs.
+	r.Get("/embed/errors/{code}", s.handleEmbedLookup)
+	r.Get("/widget.js", s.handleWidget)
+	r.Get("/assets/{name}", s.handleAsset)
+	r.Get("/docs", s.handleDocs)
+	r.Get("/openapi.yaml", s.handleOpenAPI)
 
 	r.Route("/cases", func(r chi.Router) {
 		editor := r.With(requireRole(store.RoleEditor))

@@ -21,6 +21,13 @@ import (
 type Config struct {
 	// MaxBodyBytes caps every request body but import uploads.
 	MaxBodyBytes int64
+	// CORSOrigins may call the API from their pages' scripts (widget.js on a
+	// portal): exact origins, "*", or one wildcard as in https://*.example.com.
+	// Empty: no cross-origin reads.
+	CORSOrigins []string
+	// FrameAncestors may put /embed pages in an iframe (CSP frame-ancestors
+	// sources); empty means "*". Other pages may not be framed at all.
+	FrameAncestors []string
 	// MaxImportBytes caps a POST /imports upload; 0 turns the endpoint off.
 	MaxImportBytes int64
 	// RequestTimeout bounds each request's context, and so every database

@@ -156,12 +156,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	seed := fl.Bool("seed", env(getenv, "ERRDEX_SEED", "true") == "true", "import the bundled articles when the store is empty (ERRDEX_SEED)")
 	maxBody := fl.Int64("max-body", envInt(getenv, "ERRDEX_MAX_BODY_BYTES", 1<<20), "largest request body in bytes (ERRDEX_MAX_BODY_BYTES)")
 	shutdown := fl.Duration("shutdown-timeout", envDuration(getenv, "ERRDEX_SHUTDOWN_TIMEOUT", 15*time.Second), "how long in-flight requests may finish on SIGTERM (ERRDEX_SHUTDOWN_TIMEOUT)")
+	corsOrigins := fl.String("cors-origins", getenv("ERRDEX_CORS_ORIGINS"), "comma-separated origins whose pages may call the API from a browser, e.g. https://support.example.com; * for any (ERRDEX_CORS_ORIGINS)")
+	frameAncestors := fl.String("frame-ancestors", env(getenv, "ERRDEX_FRAME_ANCESTORS", "*"), "who may put /embed pages in an iframe: CSP frame-ancestors sources, comma-separated (ERRDEX_FRAME_ANCESTORS)")
 	reqTimeout := fl.Duration("request-timeout", envDuration(getenv, "ERRDEX_REQUEST_TIMEOUT", api.DefaultConfig().RequestTimeout), "deadline of each request and its database calls; 0 means none (ERRDEX_REQUEST_TIMEOUT)")
 	rateLimit := fl.Int("rate-limit", int(envInt(getenv, "ERRDEX_RATE_LIMIT", int64(api.DefaultConfig().RateLimit))), "requests per minute per client (editor token or IP); 0 turns limiting off (ERRDEX_RATE_LIMIT)")
 	cacheBytes := fl.Int64("cache-bytes", envInt(getenv, "ERRDEX_CACHE_BYTES", int64(api.DefaultConfig().CacheBytes)), "size of the lookup response cache in bytes; 0 turns it off (ERRDEX_CACHE_BYTES)")
 	cacheMaxAge := fl.Duration("cache-max-age", envDuration(getenv, "ERRDEX_CACHE_MAX_AGE", api.DefaultConfig().CacheMaxAge), "max-age of lookups' Cache-Control (ERRDEX_CACHE_MAX_AGE)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
+	}
+	origins, err := api.ParseOrigins(*corsOrigins)
+	if err != nil {
+		fmt.Fprintf(stderr, "errdex serve: -cors-origins: %v\n", err)
+		return errUsage
+	}
+	ancestors, err := api.ParseFrameAncestors(*frameAncestors)
+	if err != nil {
+		fmt.Fprintf(stderr, "errdex serve: -frame-ancestors: %v\n", err)
+		return errUsage
 	}
 	logger := newLogger(getenv, stderr)
 
@@ -178,6 +190,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	cfg := api.DefaultConfig()
 	cfg.MaxBodyBytes = *maxBody
+	cfg.CORSOrigins, cfg.FrameAncestors = origins, ancestors
 	cfg.RequestTimeout = *reqTimeout
 	cfg.RateLimit = *rateLimit
 	cfg.CacheBytes = uint64(max(*cacheBytes, 0))
