@@ -28,6 +28,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil {
 			route = rc.RoutePattern()
 		}
+		if route == "" {
+			route = s.routeOf(r) // answered by a middleware before routing: 401, 429, ...
+		}
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
@@ -87,6 +90,15 @@ func (s *Server) deadline(next http.Handler) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// routeOf finds the route pattern r would have been routed to ("" if none).
+func (s *Server) routeOf(r *http.Request) string {
+	path := r.URL.RawPath
+	if path == "" {
+		path = r.URL.Path
+	}
+	return s.router.Find(chi.NewRouteContext(), r.Method, path)
 }
 
 // recoverer turns a panic into a logged 500 problem.

@@ -139,6 +139,11 @@ func TestRateLimit(t *testing.T) {
 	if strings.Contains(logs.String(), secret) {
 		t.Errorf("the logs hold a token:\n%s", logs.String())
 	}
+	// Refused before routing, the 429 still counts under its route.
+	_, metrics := e.get(t, "/metrics")
+	if want := `errdex_http_requests_total{method="GET",route="/errors/{code}",status="429"} 1`; !strings.Contains(string(metrics), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
 }
 
 func TestRateLimitOff(t *testing.T) {
