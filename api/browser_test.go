@@ -296,6 +296,12 @@ func TestBrowserPortal(t *testing.T) {
 	noScriptRan("lookup page")
 	screenshot("lookup-xss.png")
 
+	// The embed page on its own (the full-page screenshot above leaves the
+	// iframe, below the viewport, unpainted).
+	run("open the embed page", chromedp.Navigate(srv.URL+"/embed/errors/0x80070643?lang=en"))
+	poll("wait for the embed's copy script", `document.querySelector('button.copy:not([hidden])') !== null`)
+	screenshot("embed.png")
+
 	run("open the Japanese page", chromedp.Navigate(srv.URL+"/errors/0x80070643?lang=ja"))
 	var htmlLang string
 	eval(`document.documentElement.lang`, &htmlLang)
