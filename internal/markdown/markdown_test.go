@@ -30,7 +30,7 @@ func mustParse(t testing.TB, path string, src []byte) (*article.Article, []Warni
 	return a, ws
 }
 
-// steps keeps a test table short: the fields of a step that matter.
+// cmds keeps the test tables short.
 func cmds(cs ...article.Command) []article.Command { return cs }
 
 func TestParseSeed(t *testing.T) {
