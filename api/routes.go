@@ -26,6 +26,8 @@ func (s *Server) routes() chi.Router {
 	r.Get("/metrics", s.handleMetrics)
 	r.With(vary("Accept")).Get("/errors/{code}", s.handleLookup) // JSON, or HTML for browsers
 	r.Post("/resolve", s.handleResolve)
+	r.Get("/search", s.handleSearch)
+	r.Get("/tags", s.handleTags)
 	r.With(requireRole(store.RoleEditor)).Get("/stats/unresolved", s.handleUnresolved)
 	r.With(requireRole(store.RoleEditor)).Post("/imports", s.handleImport)
 
@@ -38,6 +40,7 @@ func (s *Server) routes() chi.Router {
 
 	r.Route("/cases", func(r chi.Router) {
 		editor := r.With(requireRole(store.RoleEditor))
+		r.Get("/", s.handleListCases)
 		editor.Post("/", s.handleCreateCase)
 		r.Get("/{slug}", s.handleGetCase)
 		r.Get("/{slug}/{lang}", s.handleGetCaseLang)

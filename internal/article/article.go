@@ -70,6 +70,13 @@ type Article struct {
 	// order with its heading and qualifier, so rendering gives the file back.
 	Sections []Section `json:"sections"`
 
+	// RelatedLinks and ReferencedBy are derived on read, never stored: the
+	// published cases filed under the codes the related items mention, and
+	// the cases whose related items mention this article's codes. Writes
+	// ignore them.
+	RelatedLinks []Link `json:"relatedLinks,omitempty"`
+	ReferencedBy []Link `json:"referencedBy,omitempty"`
+
 	// Source is the markdown the article was read from (or rendered to),
 	// SourcePath the file it came from relative to its import root.
 	Source     string `json:"-"`
@@ -131,6 +138,16 @@ type Command struct {
 type Related struct {
 	Text  string   `json:"text"`
 	Codes []string `json:"codes"`
+}
+
+// Link points to another published case, in the linking article's
+// language when the case has it.
+type Link struct {
+	Item  int    `json:"item,omitempty"` // in RelatedLinks: the related item's 1-based position
+	Code  string `json:"code"`           // the code the link goes through
+	Slug  string `json:"slug"`
+	Lang  string `json:"lang"`
+	Title string `json:"title"`
 }
 
 // Reference is a primary-documentation link.

@@ -26,6 +26,7 @@ type Saved struct {
 func ContentHash(a *article.Article) []byte {
 	c := *a
 	c.ID, c.Version, c.Status, c.Source, c.SourcePath = 0, 0, "", "", ""
+	c.RelatedLinks, c.ReferencedBy = nil, nil
 	b, err := json.Marshal(&c)
 	if err != nil {
 		// An Article holds only plain data; Marshal cannot fail on it.
@@ -59,6 +60,7 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 	}
 	rows := make([][]any, len(arts))
 	for i, a := range arts {
+		a.RelatedLinks, a.ReferencedBy = nil, nil // derived on read, never stored
 		extra, err := json.Marshal(nonNil(a.FrontMatterExtra))
 		if err != nil {
 			return nil, fmt.Errorf("encode front matter of %s/%s: %w", a.Slug, a.Lang, err)
@@ -154,6 +156,9 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 		return nil, translate(err, "clear article parts")
 	}
 	if err := copyParts(ctx, tx, arts); err != nil {
+		return nil, err
+	}
+	if err := saveSearch(ctx, tx, arts); err != nil {
 		return nil, err
 	}
 	revs := make([][]any, len(arts))
@@ -271,7 +276,27 @@ SELECT a.id, a.slug, a.lang, a.status, a.title, a.error_text, a.tags, a.updated_
     (SELECT coalesce(json_agg(json_build_object('url', r.url, 'title', r.title) ORDER BY r.position), '[]')
        FROM article_references r WHERE r.article_id = a.id) AS refs,
     (SELECT coalesce(json_agg(json_build_object('heading', e.heading, 'body', e.body) ORDER BY e.position), '[]')
-       FROM extra_sections e WHERE e.article_id = a.id) AS extras
+       FROM extra_sections e WHERE e.article_id = a.id) AS extras,
+    -- Links, one per case, in this article's language when the case has it;
+    -- NULL when none, so the fields stay out of the JSON.
+    (SELECT json_agg(json_build_object('item', l.item, 'code', l.code, 'slug', l.slug,
+            'lang', l.lang, 'title', l.title) ORDER BY l.item, l.slug)
+       FROM (SELECT DISTINCT ON (r.position, b.slug) r.position AS item, bc.code, b.slug, b.lang, b.title
+               FROM related_items r
+               JOIN article_codes bc ON bc.code = ANY (r.codes)
+               JOIN articles b ON b.id = bc.article_id
+              WHERE r.article_id = a.id AND b.status = 'published' AND b.slug <> a.slug
+              ORDER BY r.position, b.slug, b.lang <> a.lang, b.lang
+              LIMIT 50) l) AS related_links,
+    (SELECT json_agg(json_build_object('code', l.code, 'slug', l.slug, 'lang', l.lang,
+            'title', l.title) ORDER BY l.slug)
+       FROM (SELECT DISTINCT ON (b.slug) ac.code, b.slug, b.lang, b.title
+               FROM article_codes ac
+               JOIN related_items r ON r.codes @> ARRAY[ac.code]
+               JOIN articles b ON b.id = r.article_id
+              WHERE ac.article_id = a.id AND b.status = 'published' AND b.slug <> a.slug
+              ORDER BY b.slug, b.lang <> a.lang, b.lang, ac.position
+              LIMIT 50) l) AS referenced_by
 FROM articles a`
 
 type stepRow struct {
@@ -298,7 +323,8 @@ func scanArticles(rows pgx.Rows) ([]*article.Article, error) {
 			&a.Version, &a.Preamble, &a.FrontMatterExtra, &a.Summary.Condition.Text, &a.Summary.Condition.Qualifier,
 			&a.Summary.Impact.Text, &a.Summary.Impact.Qualifier, &a.Summary.Urgency.Level, &a.Summary.Urgency.Reason,
 			&a.Summary.Urgency.Qualifier, &a.Summary.Notes, &a.Warnings, &a.Sections, &a.Source, &a.SourcePath,
-			&a.Codes, &a.Causes, &steps, &lists, &a.Related, &a.References, &a.ExtraSections)
+			&a.Codes, &a.Causes, &steps, &lists, &a.Related, &a.References, &a.ExtraSections,
+			&a.RelatedLinks, &a.ReferencedBy)
 		if err != nil {
 			return nil, translate(err, "read article")
 		}

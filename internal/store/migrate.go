@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,7 +15,8 @@ import (
 
 // Migrator applies the embedded migrations to one database.
 type Migrator struct {
-	m *migrate.Migrate
+	m   *migrate.Migrate
+	dsn string
 }
 
 // NewMigrator prepares migrations for the database at dsn.
@@ -32,15 +34,16 @@ func NewMigrator(dsn string) (*Migrator, error) {
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("connect for migrations: %w", err))
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, dsn: dsn}, nil
 }
 
-// Up applies every pending migration.
+// Up applies every pending migration, then fills in what SQL alone cannot
+// (the search rows of articles saved before search existed).
 func (m *Migrator) Up() error {
 	if err := m.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
 	}
-	return nil
+	return backfillSearch(context.Background(), m.dsn)
 }
 
 // Down reverts every migration.

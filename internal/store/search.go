@@ -1,0 +1,531 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/errdex/errdex/internal/article"
+	"github.com/errdex/errdex/internal/search"
+)
+
+// searchVectors is the input of an article's search row: for its title
+// (and codes), the rest of its head (error text) and its body (summary,
+// causes, checks, fix), the Japanese bigrams as a tsvector literal and the other
+// text for the english parser.
+type searchVectors struct {
+	titleCJK, titleLatin, errorCJK, errorLatin, bodyCJK, bodyLatin string
+}
+
+func vectorsOf(a *article.Article) searchVectors {
+	title := search.NewDocument()
+	title.Add(search.WeightA, a.Title)
+	title.Add(search.WeightA, strings.Join(a.Codes, " "))
+	errText := search.NewDocument()
+	errText.Add(search.WeightB, a.ErrorText)
+	body := search.NewDocument()
+	body.Add(search.WeightC, a.Summary.Condition.Text)
+	body.Add(search.WeightC, a.Summary.Impact.Text)
+	for _, c := range a.Causes {
+		body.Add(search.WeightC, c.Text)
+	}
+	for _, steps := range [][]article.Step{a.Checks, a.Fix} {
+		walkSteps(steps, nil, func(_ []int32, s *article.Step) { body.Add(search.WeightC, s.Text) })
+	}
+	return searchVectors{
+		titleCJK: title.CJK(), titleLatin: title.Latin(search.WeightA),
+		errorCJK: errText.CJK(), errorLatin: errText.Latin(search.WeightB),
+		bodyCJK: body.CJK(), bodyLatin: body.Latin(search.WeightC),
+	}
+}
+
+// saveSearch writes the search rows of arts (saved, so with ids) with one
+// statement. SaveArticles calls it, so every write path keeps search
+// current in the article's own transaction.
+func saveSearch(ctx context.Context, tx pgx.Tx, arts []*article.Article) error {
+	n := len(arts)
+	ids := make([]int64, n)
+	cols := [6][]string{}
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	for i, a := range arts {
+		v := vectorsOf(a)
+		ids[i] = a.ID
+		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] =
+			v.titleCJK, v.titleLatin, v.errorCJK, v.errorLatin, v.bodyCJK, v.bodyLatin
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO article_search (article_id, lang, status, tags, title_vec, head_vec, doc_vec)
+		SELECT a.id, a.lang, a.status, a.tags, t.title, t.head, t.head || t.body
+		FROM (
+		    SELECT v.id, v.title, v.title || v.error_text AS head, v.body
+		    FROM (
+		        SELECT u.id,
+		            u.title_cjk::tsvector || setweight(to_tsvector('english', u.title_latin), 'A') AS title,
+		            u.error_cjk::tsvector || setweight(to_tsvector('english', u.error_latin), 'B') AS error_text,
+		            u.body_cjk::tsvector || setweight(to_tsvector('english', u.body_latin), 'C') AS body
+		        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+		            AS u(id, title_cjk, title_latin, error_cjk, error_latin, body_cjk, body_latin)
+		    ) v
+		) t
+		JOIN articles a ON a.id = t.id
+		ON CONFLICT (article_id) DO UPDATE SET
+		    lang = EXCLUDED.lang, status = EXCLUDED.status, tags = EXCLUDED.tags,
+		    title_vec = EXCLUDED.title_vec, head_vec = EXCLUDED.head_vec, doc_vec = EXCLUDED.doc_vec`,
+		ids, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+	return translate(err, "write search index")
+}
+
+// Search tiers: where a hit matched, best first.
+const (
+	TierTitle = 3 // every term is in the title or codes
+	TierHead  = 2 // every term is in the title, codes or error text
+	TierSome  = 1 // some term is there, the others in the body
+	TierBody  = 0 // the terms are in the summary, causes, checks or fix only
+)
+
+// Hits rank by tier, and within a tier by relevance (ts_rank, which counts
+// occurrences and weighs title over body) when the query matches at most
+// rankAll articles. Past that, ranking every match would cost more than a
+// request may (ts_rank reads each match's whole vector), so within a tier
+// the newest come first: a page is then found by walking an index in order,
+// and its cost does not grow with the number of matches.
+const rankAll = 1000
+
+// searchWindow is how many of the newest ids a tier walks before it asks
+// the GIN index for the rest. Past the window a tier's hits are rare (fewer
+// than a page per window), so the index returns few rows.
+const searchWindow = 1000
+
+// SnippetWidth is the length of a snippet, in characters.
+const SnippetWidth = 120
+
+// SearchOptions filter and page a search.
+type SearchOptions struct {
+	Lang  string // only articles in this language, if set
+	Tag   string // only articles with this tag, if set
+	Limit int
+	After *SearchCursor // where the previous page ended; nil for the first
+}
+
+// SearchCursor is the position of a hit in a ranking: by Score, then ID
+// (both descending) when Ranked, else by Tier, then ID.
+type SearchCursor struct {
+	Ranked bool
+	Tier   int
+	Score  float32
+	ID     int64
+}
+
+// SearchHit is a published article matching a search.
+type SearchHit struct {
+	ID        int64          `json:"-"`
+	Slug      string         `json:"slug"`
+	Lang      string         `json:"lang"`
+	Title     string         `json:"title"`
+	ErrorText string         `json:"errorText"`
+	Codes     []string       `json:"codes"`
+	Tags      []string       `json:"tags"`
+	UpdatedAt time.Time      `json:"updatedAt"`
+	Rank      int            `json:"rank"`
+	Snippet   search.Snippet `json:"snippet"`
+}
+
+// Search finds the published articles matching q, ranked, and returns a
+// page of them with snippets and the cursor of the next page (nil on the
+// last). It returns KindUnavailable errors when the database is down.
+func (s *Store) Search(ctx context.Context, q search.Query, opts SearchOptions) ([]SearchHit, *SearchCursor, error) {
+	var stems []string
+	var top int64
+	err := s.pool.QueryRow(ctx, `
+		SELECT tsvector_to_array(to_tsvector('english', $1)),
+		       (SELECT coalesce(max(article_id), 0) + 1 FROM article_search)`, q.Latin).Scan(&stems, &top)
+	if err != nil {
+		return nil, nil, translate(err, "search")
+	}
+	parts := slices.Clone(q.CJK)
+	for _, st := range stems {
+		parts = append(parts, quoteLexeme(st))
+	}
+	if len(parts) == 0 {
+		return []SearchHit{}, nil, nil // only stop words
+	}
+	t := termQueries{all: strings.Join(parts, " & "), any: strings.Join(parts, " | "), multi: len(parts) > 1}
+
+	var ranked []SearchCursor
+	complete := false
+	if opts.After == nil || opts.After.Ranked {
+		ranked, complete, err = s.searchRanked(ctx, t, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if !complete {
+		after := opts.After
+		if after != nil && after.Ranked {
+			// The matches outgrew rankAll between two pages: go on newest
+			// first from the same tier.
+			after = &SearchCursor{Tier: after.Tier, ID: after.ID}
+		}
+		if ranked, err = s.searchTiers(ctx, t, opts, after, top); err != nil {
+			return nil, nil, err
+		}
+	}
+	var next *SearchCursor
+	if len(ranked) > opts.Limit {
+		ranked = ranked[:opts.Limit]
+		next = &ranked[len(ranked)-1]
+	}
+	hits, err := s.searchHits(ctx, ranked, search.NewMatcher(q, stems))
+	if err != nil {
+		return nil, nil, err
+	}
+	return hits, next, nil
+}
+
+// termQueries are a search's tsqueries: every term, and any term.
+type termQueries struct {
+	all, any string
+	multi    bool // more than one term
+}
+
+// searchRanked fetches every match with its tier and score when there are
+// at most rankAll, and returns the page after opts.After (one hit more than
+// the limit, to tell whether a next page exists). complete is false when
+// there are more matches; nothing is returned then.
+func (s *Store) searchRanked(ctx context.Context, t termQueries, opts SearchOptions) ([]SearchCursor, bool, error) {
+	// The tier is worth more than any ts_rank (at most about 1.6).
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.article_id, m.tier, (10 * m.tier + ts_rank(s.doc_vec, $1::tsquery))::real
+		FROM article_search s
+		CROSS JOIN LATERAL (SELECT CASE WHEN s.title_vec @@ $1::tsquery THEN 3
+		                                WHEN s.head_vec @@ $1::tsquery THEN 2
+		                                WHEN s.head_vec @@ $2::tsquery THEN 1
+		                                ELSE 0 END AS tier) m
+		WHERE s.doc_vec @@ $1::tsquery AND s.status = 'published'
+		  AND ($3 = '' OR lower(s.lang) = lower($3)) AND ($4 = '' OR s.tags @> ARRAY[$4])
+		LIMIT $5`, t.all, t.any, opts.Lang, opts.Tag, rankAll+1)
+	if err != nil {
+		return nil, false, translate(err, "search")
+	}
+	var all []SearchCursor
+	for rows.Next() {
+		c := SearchCursor{Ranked: true}
+		if err := rows.Scan(&c.ID, &c.Tier, &c.Score); err != nil {
+			rows.Close()
+			return nil, false, translate(err, "search")
+		}
+		all = append(all, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, translate(err, "search")
+	}
+	if len(all) > rankAll {
+		return nil, false, nil
+	}
+	slices.SortFunc(all, func(a, b SearchCursor) int {
+		if a.Score != b.Score {
+			return cmpDesc(a.Score, b.Score)
+		}
+		return cmpDesc(a.ID, b.ID)
+	})
+	if after := opts.After; after != nil {
+		i := 0
+		for i < len(all) && (all[i].Score > after.Score || all[i].Score == after.Score && all[i].ID >= after.ID) {
+			i++
+		}
+		all = all[i:]
+	}
+	return all[:min(len(all), opts.Limit+1)], true, nil
+}
+
+func cmpDesc[T int64 | float32](a, b T) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+// searchTiers returns the page after after (one hit more than the limit)
+// ranked by tier, newest first within a tier. top is above every id.
+func (s *Store) searchTiers(ctx context.Context, t termQueries, opts SearchOptions, after *SearchCursor, top int64) ([]SearchCursor, error) {
+	need := opts.Limit + 1
+	tier, below := TierTitle, top
+	if after != nil {
+		tier, below = after.Tier, after.ID
+	}
+	var ranked []SearchCursor
+	for ; tier >= TierBody && len(ranked) < need; tier, below = tier-1, top {
+		if tier == TierSome && !t.multi {
+			continue // one term is either in the head or not
+		}
+		ids, err := s.searchTier(ctx, tier, t, opts, below, need-len(ranked))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			ranked = append(ranked, SearchCursor{Tier: tier, ID: id})
+		}
+	}
+	return ranked, nil
+}
+
+// tierConditions say which rows of article_search belong to a tier:
+// {all} is the query with every term, {any} with any term. head_vec @@
+// {all} in the title tier is implied but lets the planner use its index.
+var tierConditions = map[int]string{
+	TierTitle: `s.title_vec @@ {all} AND s.head_vec @@ {all}`,
+	TierHead:  `s.head_vec @@ {all} AND NOT s.title_vec @@ {all}`,
+	TierSome:  `s.head_vec @@ {any} AND s.doc_vec @@ {all} AND NOT s.head_vec @@ {all}`,
+	TierBody:  `s.doc_vec @@ {all} AND NOT s.head_vec @@ {any}`,
+}
+
+// bindTier appends the queries a tier condition uses to args and returns
+// the condition with their placeholders.
+func bindTier(tier int, t termQueries, args []any) (string, []any) {
+	cond := tierConditions[tier]
+	for _, p := range []struct{ name, query string }{{"{all}", t.all}, {"{any}", t.any}} {
+		if strings.Contains(cond, p.name) {
+			args = append(args, p.query)
+			cond = strings.ReplaceAll(cond, p.name, fmt.Sprintf("$%d::tsquery", len(args)))
+		}
+	}
+	return cond, args
+}
+
+// searchTier returns up to n ids of a tier below the id below, newest first.
+// It walks the newest searchWindow ids in order, which is cheap when the
+// tier's hits are common; if that is not enough, hits are rare and the GIN
+// index finds the rest.
+func (s *Store) searchTier(ctx context.Context, tier int, t termQueries, opts SearchOptions, below int64, n int) ([]int64, error) {
+	lo := below - searchWindow
+	cond, args := bindTier(tier, t, []any{n, below, lo, opts.Lang, opts.Tag})
+	// OFFSET 0 keeps the tier condition out of the subquery: the walk reads
+	// the primary key in order and stops after n hits.
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.article_id FROM (
+		    SELECT s.article_id, s.title_vec, s.head_vec, s.doc_vec
+		    FROM article_search s
+		    WHERE s.article_id < $2 AND s.article_id >= $3 AND s.status = 'published'
+		      AND ($4 = '' OR lower(s.lang) = lower($4)) AND ($5 = '' OR s.tags @> ARRAY[$5])
+		    ORDER BY s.article_id DESC
+		    OFFSET 0
+		) s
+		WHERE `+cond+`
+		ORDER BY s.article_id DESC
+		LIMIT $1`, args...)
+	if err != nil {
+		return nil, translate(err, "search")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == n || lo <= 0 {
+		return ids, translate(err, "search")
+	}
+	// MATERIALIZED: collect every remaining hit through the GIN index, then
+	// order them; past the window there are few.
+	cond, args = bindTier(tier, t, []any{n - len(ids), lo, opts.Lang, opts.Tag})
+	rows, err = s.pool.Query(ctx, `
+		WITH hits AS MATERIALIZED (
+		    SELECT s.article_id FROM article_search s
+		    WHERE s.article_id < $2 AND s.status = 'published'
+		      AND ($3 = '' OR lower(s.lang) = lower($3)) AND ($4 = '' OR s.tags @> ARRAY[$4])
+		      AND `+cond+`
+		)
+		SELECT article_id FROM hits ORDER BY article_id DESC LIMIT $1`, args...)
+	if err != nil {
+		return nil, translate(err, "search")
+	}
+	more, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return append(ids, more...), translate(err, "search")
+}
+
+// searchHits reads the articles of a page of hits, in order, with the text
+// their snippets are cut from.
+func (s *Store) searchHits(ctx context.Context, ranked []SearchCursor, m *search.Matcher) ([]SearchHit, error) {
+	hits := make([]SearchHit, 0, len(ranked))
+	if len(ranked) == 0 {
+		return hits, nil
+	}
+	ids := make([]int64, len(ranked))
+	for i, r := range ranked {
+		ids[i] = r.ID
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT a.id, a.slug, a.lang, a.title, a.error_text, a.tags, a.updated_at,
+		    ARRAY[a.condition_text, a.impact_text],
+		    ARRAY(SELECT c.code FROM article_codes c WHERE c.article_id = a.id ORDER BY c.position),
+		    ARRAY(SELECT c.text FROM causes c WHERE c.article_id = a.id ORDER BY c.rank),
+		    ARRAY(SELECT t.text FROM steps t WHERE t.article_id = a.id AND t.section = 'checks' ORDER BY t.path),
+		    ARRAY(SELECT t.text FROM steps t WHERE t.article_id = a.id AND t.section = 'fix' ORDER BY t.path)
+		FROM articles a
+		WHERE a.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, translate(err, "read search hits")
+	}
+	byID := make(map[int64]SearchHit, len(ranked))
+	for rows.Next() {
+		var h SearchHit
+		var summary, causes, checks, fix []string
+		if err := rows.Scan(&h.ID, &h.Slug, &h.Lang, &h.Title, &h.ErrorText, &h.Tags, &h.UpdatedAt,
+			&summary, &h.Codes, &causes, &checks, &fix); err != nil {
+			rows.Close()
+			return nil, translate(err, "read search hits")
+		}
+		h.UpdatedAt = h.UpdatedAt.UTC()
+		h.Snippet = m.BestSnippet([]search.Field{{Name: "title", Texts: []string{h.Title}},
+			{Name: "errorText", Texts: []string{h.ErrorText}}, {Name: "summary", Texts: summary}, {Name: "causes", Texts: causes},
+			{Name: "checks", Texts: checks}, {Name: "fix", Texts: fix}}, SnippetWidth)
+		byID[h.ID] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "read search hits")
+	}
+	for _, r := range ranked {
+		if h, ok := byID[r.ID]; ok { // gone if deleted meanwhile
+			h.Rank = r.Tier
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
+}
+
+// quoteLexeme writes a lexeme as a tsquery operand.
+func quoteLexeme(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+}
+
+// ListOptions filter and page a list of articles.
+type ListOptions struct {
+	Lang         string
+	Tag          string
+	Statuses     []string  // any of these; at least one
+	UpdatedSince time.Time // zero: any time
+	Limit        int
+	After        *ListCursor // where the previous page ended; nil for the first
+}
+
+// ListCursor is the position of an article in a list: newest first.
+type ListCursor struct {
+	UpdatedAt time.Time
+	ID        int64
+}
+
+// ArticleSummary is an article as a list shows it.
+type ArticleSummary struct {
+	ID        int64     `json:"-"`
+	Slug      string    `json:"slug"`
+	Lang      string    `json:"lang"`
+	Status    string    `json:"status"`
+	Title     string    `json:"title"`
+	Codes     []string  `json:"codes"`
+	Tags      []string  `json:"tags"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ListArticles returns a page of articles, most recently updated first,
+// and the cursor of the next page (nil on the last).
+func (s *Store) ListArticles(ctx context.Context, opts ListOptions) ([]ArticleSummary, *ListCursor, error) {
+	var since, afterAt *time.Time
+	var afterID int64
+	if !opts.UpdatedSince.IsZero() {
+		since = &opts.UpdatedSince
+	}
+	if opts.After != nil {
+		afterAt, afterID = &opts.After.UpdatedAt, opts.After.ID
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT a.id, a.slug, a.lang, a.status, a.title, a.tags, a.updated_at,
+		    ARRAY(SELECT c.code FROM article_codes c WHERE c.article_id = a.id ORDER BY c.position)
+		FROM articles a
+		WHERE a.status = ANY($1) AND ($2 = '' OR lower(a.lang) = lower($2)) AND ($3 = '' OR a.tags @> ARRAY[$3])
+		  AND ($4::timestamptz IS NULL OR a.updated_at >= $4)
+		  AND ($5::timestamptz IS NULL OR (a.updated_at, a.id) < ($5, $6))
+		ORDER BY a.updated_at DESC, a.id DESC
+		LIMIT $7`, opts.Statuses, opts.Lang, opts.Tag, since, afterAt, afterID, opts.Limit+1)
+	if err != nil {
+		return nil, nil, translate(err, "list articles")
+	}
+	out := []ArticleSummary{}
+	for rows.Next() {
+		var a ArticleSummary
+		if err := rows.Scan(&a.ID, &a.Slug, &a.Lang, &a.Status, &a.Title, &a.Tags, &a.UpdatedAt, &a.Codes); err != nil {
+			rows.Close()
+			return nil, nil, translate(err, "list articles")
+		}
+		a.UpdatedAt = a.UpdatedAt.UTC()
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(err, "list articles")
+	}
+	var next *ListCursor
+	if len(out) > opts.Limit {
+		out = out[:opts.Limit]
+		last := out[len(out)-1]
+		next = &ListCursor{UpdatedAt: last.UpdatedAt, ID: last.ID}
+	}
+	return out, next, nil
+}
+
+// TagCount is a tag and how many published articles carry it.
+type TagCount struct {
+	Tag   string `json:"tag"`
+	Count int    `json:"count"`
+}
+
+// Tags counts the tags of published articles (in lang, if set), most used
+// first.
+func (s *Store) Tags(ctx context.Context, lang string) ([]TagCount, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT t.tag, count(*)
+		FROM articles a CROSS JOIN LATERAL unnest(a.tags) AS t(tag)
+		WHERE a.status = 'published' AND ($1 = '' OR lower(a.lang) = lower($1))
+		GROUP BY t.tag
+		ORDER BY count(*) DESC, t.tag`, lang)
+	if err != nil {
+		return nil, translate(err, "count tags")
+	}
+	tags, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TagCount])
+	if err != nil {
+		return nil, translate(err, "count tags")
+	}
+	return nonNil(tags), nil
+}
+
+// backfillSearch writes the search rows of articles that have none: those
+// saved before the search migration. Afterwards SaveArticles keeps them.
+func backfillSearch(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer conn.Close(ctx)
+	for {
+		var n int
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, selectArticles+`
+WHERE NOT EXISTS (SELECT 1 FROM article_search s WHERE s.article_id = a.id)
+ORDER BY a.id LIMIT 500`)
+			if err != nil {
+				return translate(err, "read articles to index")
+			}
+			arts, err := scanArticles(rows)
+			if err != nil || len(arts) == 0 {
+				return err
+			}
+			n = len(arts)
+			return saveSearch(ctx, tx, arts)
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
