@@ -109,3 +109,26 @@ func TestEditReachesAnotherReplica(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestEveryReadRevalidates: reads without a validator of their own (a
+// case in all languages, the HTML page) get an ETag and answer 304.
+func TestEveryReadRevalidates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createCase(t, e, e.auth(t))
+	for _, tc := range []struct{ target, accept string }{
+		{"/cases/access-denied", ""},
+		{"/errors/0x80070005", "text/html"},
+		{"/embed/errors/0x80070005", ""},
+	} {
+		res, body := e.get(t, tc.target, "Accept", tc.accept)
+		tag := res.Header.Get("ETag")
+		if res.StatusCode != 200 || tag == "" || res.Header.Get("Cache-Control") == "" || len(body) == 0 {
+			t.Errorf("GET %s: %d ETag %q Cache-Control %q", tc.target, res.StatusCode, tag, res.Header.Get("Cache-Control"))
+			continue
+		}
+		if res, b := e.get(t, tc.target, "Accept", tc.accept, "If-None-Match", tag); res.StatusCode != http.StatusNotModified || len(b) != 0 {
+			t.Errorf("GET %s with its ETag: %d, %d bytes; want 304", tc.target, res.StatusCode, len(b))
+		}
+	}
+}

@@ -11,7 +11,7 @@ import (
 // routes lists every endpoint in one place; openapi.yaml describes each.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(requestID, s.accessLog, s.recoverer, securityHeaders, s.cors, s.limitBody, s.deadline, s.authenticate, s.rateLimit)
+	r.Use(requestID, s.accessLog, s.recoverer, securityHeaders, s.cors, s.limitBody, s.deadline, s.authenticate, s.rateLimit, s.conditional)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: typeRouteNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such endpoint; see /openapi.yaml"})

@@ -15,6 +15,6 @@ CREATE TABLE revisions (
     author     text        NOT NULL,
     origin     text        NOT NULL CHECK (origin IN ('api', 'import', 'restore')),
     created_at timestamptz NOT NULL DEFAULT now(),
-    content    jsonb       NOT NULL,
+    content    json        NOT NULL, -- read whole, never queried into: json skips jsonb's decomposition on write
     PRIMARY KEY (article_id, number)
 );

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// conditional gives every successful GET that did not validate itself a
+// strong ETag from its body, and answers If-None-Match with 304: pages,
+// case lists and search results are then cheap to revalidate. Handlers
+// that set their own ETag (cached lookups, assets, single articles) and
+// no-store responses pass straight through.
+func (s *Server) conditional(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cw := &conditionalWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		if !cw.buffering {
+			return
+		}
+		h := w.Header()
+		sum := sha256.Sum256(cw.buf.Bytes())
+		tag := `"` + hex.EncodeToString(sum[:12]) + `"`
+		h.Set("ETag", tag)
+		if h.Get("Cache-Control") == "" {
+			if _, editor := tokenFrom(r.Context()); editor {
+				h.Set("Cache-Control", "private, no-cache")
+			} else {
+				h.Set("Cache-Control", "public, no-cache") // revalidate: the 304 is cheap
+			}
+		}
+		if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, tag) {
+			h.Del("Content-Length")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(cw.buf.Len()))
+		w.WriteHeader(http.StatusOK)
+		w.Write(cw.buf.Bytes()) //nolint:errcheck // the client went away
+	})
+}
+
+// conditionalWriter buffers a 200 response that carries no validator of
+// its own; anything else goes through untouched.
+type conditionalWriter struct {
+	http.ResponseWriter
+	decided, buffering bool
+	buf                bytes.Buffer
+}
+
+func (w *conditionalWriter) WriteHeader(status int) {
+	if w.decided {
+		return
+	}
+	w.decided = true
+	h := w.Header()
+	if status == http.StatusOK && h.Get("ETag") == "" && !strings.Contains(h.Get("Cache-Control"), "no-store") {
+		w.buffering = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *conditionalWriter) Write(b []byte) (int, error) {
+	if !w.decided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buffering {
+		return w.buf.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *conditionalWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
