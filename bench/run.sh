@@ -15,9 +15,9 @@
 # portals ask for all day; ERRDEX_CACHE_BYTES' default 64 MiB holds them), BENCH_ROUNDS (3),
 # BENCH_DURATION (10s), BENCH_CONNS (64), BENCH_THREADS (2),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_PORT (first port
-# tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks), BENCH_GZIP
-# (1 adds a fifth target: errdex cached, asked with Accept-Encoding: gzip),
-# BENCH_REV
+# tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks),
+# BENCH_GO_BUDGET (240: seconds for all of them), BENCH_GZIP (1 adds a
+# fifth target: errdex cached, asked with Accept-Encoding: gzip), BENCH_REV
 # (measure that commit, e.g. HEAD, from a clean copy: `git archive`,
 # instead of the work tree with whatever is being edited in it).
 set -euo pipefail
@@ -136,6 +136,22 @@ $GO build -o "$WORK/errdex" ./cmd/errdex
 $GO build -o "$WORK/gen" ./bench/gen
 $GO build -o "$WORK/fetch" ./bench/fetch
 $GO build -o "$WORK/minimal" ./bench/minimal
+# The Go benchmarks run last; their test binaries are built now.
+GOBENCH=${BENCH_GO_BENCH:-1}
+GO_BUDGET=${BENCH_GO_BUDGET:-240}
+GO_BENCHES=()
+if [ "$GOBENCH" != 0 ]; then
+	add_gobench() { # add_gobench PKG REGEXP: when PKG has a benchmark matching REGEXP
+		local name=${2#^}
+		grep -qs "^func ${name%\$}" "$1"/*_test.go || return 0
+		local bin=$WORK/$(basename "$1").test
+		$GO test -c -o "$bin" "./$1" || die "go test -c ./$1"
+		GO_BENCHES+=("$1 $2 $bin")
+	}
+	add_gobench internal/importer '^BenchmarkImport10k$'
+	add_gobench internal/store '^BenchmarkSearch'
+	add_gobench api '^BenchmarkSearch'
+fi
 
 log "creating database $DB"
 psql_admin -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
@@ -250,7 +266,8 @@ log "warm-up: 3 s against each target"
 for t in "${NAMES[@]}"; do run_wrk 3s "$t" >/dev/null; done
 HITS0=$(metric errdex_cache_hits_total)
 MISSES0=$(metric errdex_cache_misses_total)
-log "load average before the runs: $(loadavg)"
+LOAD_BEFORE=$(loadavg)
+log "load average before the runs: $LOAD_BEFORE"
 for r in $(seq "$ROUNDS"); do
 	for t in "${NAMES[@]}"; do
 		line=$(run_wrk "$DURATION" "$t")
@@ -304,32 +321,37 @@ echo
 echo "errdex cache during the measured runs: $HITS hits, $MISSES misses ($(awk -v h="$HITS" -v m="$MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits); $EVICTIONS evictions since start"
 echo "RSS after the runs: errdex cached $RSS_CACHED; errdex uncached $RSS_UNCACHED; minimal $RSS_MINIMAL"
 echo "$IMPORT_LINE"
-echo "load average: $(loadavg | cut -d' ' -f1) at start of the runs… $LOAD_AFTER after them (1/5/15 min; $(nproc) CPUs)"
+echo "load average (1/5/15 min, $(nproc) CPUs): $LOAD_BEFORE before the wrk runs, $LOAD_AFTER after them"
 
 # Stop the servers before the Go benchmarks, which want the CPUs.
 for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 PIDS=()
 
-# 5. The Go benchmarks, once each, bounded.
-if [ "${BENCH_GO_BENCH:-1}" != 0 ]; then
-	gobench() { # gobench PKG REGEXP TIMEOUT_S
-		log "go test -run '^\$' -bench '$2' -benchtime 1x $1 (at most $3 s)"
-		local out rc=0
-		out=$(timeout --kill-after=10 "$3" $GO test -run '^$' -bench "$2" -benchtime 1x -timeout "$3s" "$1" 2>&1) || rc=$?
-		if grep -q '^Benchmark' <<<"$out"; then
-			grep -E '^Benchmark|loaded [0-9]+ articles' <<<"$out" | sed 's/^ *//; s/^/    /'
-		else
-			echo "    (no figures: exit $rc)"
-			tail -n 5 <<<"$out" | sed 's/^/    /'
-		fi
-	}
+# 5. The Go benchmarks, once each (-benchtime 1x), within BENCH_GO_BUDGET
+# seconds in all; their test binaries were built with the rest.
+if [ "$GOBENCH" != 0 ]; then
 	echo
-	echo "== Go benchmarks"
-	gobench ./internal/importer/ '^BenchmarkImport10k$' 150
-	for pkg in ./internal/store/ ./api/; do
-		if grep -qs '^func Benchmark.*Search' "${pkg}"*_test.go; then
-			gobench "$pkg" 'Search' 150
+	echo "== Go benchmarks (-benchtime 1x; $GO_BUDGET s for all of them)"
+	go_deadline=$(($(date +%s) + GO_BUDGET))
+	for spec in "${GO_BENCHES[@]}"; do
+		read -r pkg re bin <<<"$spec"
+		left=$((go_deadline - $(date +%s)))
+		if [ "$left" -lt 20 ]; then
+			echo "    $pkg $re: skipped, the budget is spent"
+			continue
+		fi
+		log "$pkg: -bench '$re' (at most $left s)"
+		rc=0
+		(cd "$pkg" && timeout --kill-after=10 "$left" "$bin" -test.run '^$' -test.bench "$re" -test.benchtime 1x \
+			-test.timeout 0 >"$bin.out" 2>&1) || rc=$?
+		if grep -q '^Benchmark' "$bin.out"; then
+			grep -E '^Benchmark|loaded [0-9]+ articles' "$bin.out" | sed 's/^ *//; s/^/    /'
+		elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "    $pkg $re: did not finish within $left s"
+		else
+			echo "    $pkg $re: no figures (exit $rc):"
+			tail -n 5 "$bin.out" | cut -c1-200 | sed 's/^/    /'
 		fi
 	done
 fi
