@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -55,9 +56,21 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	writeJSONStatus(w, p.Status, p)
 }
 
+// statusClientClosed is what the access log and metrics record for a
+// request whose client went away before the answer.
+const statusClientClosed = 499
+
 // writeError maps err to a problem: domain errors by kind with their safe
 // message, anything else as a 500 whose cause is logged, never shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		// The client hung up: nobody reads this answer and nothing failed
+		// on our side. 499 (nginx's "client closed request") keeps it out
+		// of the 5xx counts and error logs.
+		s.logger.Debug("client went away", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	kind := article.KindOf(err)
 	t := problemTypes[kind]
 	p := Problem{Type: t.typ, Title: t.title, Status: t.status}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
@@ -55,5 +56,23 @@ func TestUncachedLookupIsOneQuery(t *testing.T) {
 		if n := counter.n.Load() - before; n != 1 {
 			t.Errorf("GET /errors/%s with the cache off sent %d statements, want 1", code, n)
 		}
+	}
+}
+
+// TestClientGoneIsNotAServerError: a lookup whose client hung up is logged
+// and counted as 499, not as a 500.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	cfg := api.DefaultConfig()
+	cfg.CacheBytes = 0
+	h := api.NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/errors/0x80070643", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 499 {
+		t.Errorf("status %d for a client that went away, want 499", rec.Code)
 	}
 }
