@@ -263,7 +263,7 @@ func (e *env) pageAll(t *testing.T, params url.Values) []string {
 	t.Helper()
 	var keys []string
 	for page := 0; ; page++ {
-		if page > 200 {
+		if page > 300 {
 			t.Fatal("no last page")
 		}
 		got := e.search(t, params)
@@ -283,12 +283,13 @@ func (e *env) pageAll(t *testing.T, params url.Values) []string {
 func TestSearchPagesReturnEveryHitOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	// 1,300 matches: more than are ranked by relevance, so pages walk the
+	// 5,000 matches: more than are ranked by relevance, so pages walk the
 	// tiers newest first, and the sparse title tier needs the index past
-	// the walked window. 60 more match a second word: ranked by relevance.
+	// the walked window (4,000 ids). 250 match a second word: ranked by
+	// relevance.
 	var arts []*article.Article
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 1300 {
+	for i := range 5000 {
 		title := fmt.Sprintf("Case %d fails with 0x8007%04x", i, i)
 		if i%50 == 0 {
 			title = fmt.Sprintf("Widget case %d fails with 0x8007%04x", i, i) // tier 3
@@ -311,8 +312,8 @@ func TestSearchPagesReturnEveryHitOnce(t *testing.T) {
 		limit string
 		want  int
 	}{
-		{"widgets", "97", 1300},
-		{"widget gadget", "7", 65},
+		{"widgets", "97", 5000},
+		{"widget gadget", "17", 250},
 	} {
 		keys := e.pageAll(t, url.Values{"q": {tt.q}, "limit": {tt.limit}})
 		seen := map[string]bool{}

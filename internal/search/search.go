@@ -14,7 +14,6 @@ package search
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -58,29 +57,51 @@ func IsCJK(r rune) bool {
 }
 
 // cjkRuns calls fn for every maximal run of CJK runes in s (normalized),
-// and returns s with those runs blanked out: what is left for the english
-// parser.
+// and returns s with each run replaced by a space: what is left for the
+// english parser. fn must not keep run.
 func cjkRuns(s string, fn func(run []rune)) string {
 	var latin strings.Builder
-	latin.Grow(len(s))
 	var run []rune
-	flush := func() {
+	from := 0 // start of the pending Latin span
+	for i, r := range s {
+		if IsCJK(r) {
+			if len(run) == 0 {
+				if latin.Cap() == 0 {
+					latin.Grow(len(s))
+				}
+				latin.WriteString(s[from:i])
+			}
+			run = append(run, r)
+			continue
+		}
 		if len(run) > 0 {
 			fn(run)
 			run = run[:0]
 			latin.WriteByte(latinSentinel)
+			from = i
 		}
 	}
-	for _, r := range s {
-		if IsCJK(r) {
-			run = append(run, r)
-			continue
-		}
-		flush()
-		latin.WriteRune(r)
+	if len(run) > 0 {
+		fn(run)
+		latin.WriteByte(latinSentinel)
+		return latin.String()
 	}
-	flush()
+	if latin.Cap() == 0 {
+		return s // no Japanese at all
+	}
+	latin.WriteString(s[from:])
 	return latin.String()
+}
+
+// bigram is a lexeme of the Japanese half: two runes, or one (then the
+// second is 0) for a run of one character.
+type bigram [2]rune
+
+// occurrence is a position of lexeme lex, packed as tsvector stores it:
+// the position in the low 14 bits, the weight (A=3 ... D=0) in the top 2.
+type occurrence struct {
+	lex int32
+	pos uint16
 }
 
 // Document collects an article's text by weight and produces its search
@@ -88,15 +109,21 @@ func cjkRuns(s string, fn func(run []rune)) string {
 // rest as plain text per weight for to_tsvector('english', ...).
 type Document struct {
 	pos    int
-	lex    map[string][]string // lexeme → "12A" position entries
-	latin  map[byte]*strings.Builder
+	index  map[bigram]int32 // into grams
+	grams  []bigram         // in order of first appearance
+	npos   []uint16         // positions kept per lexeme
+	occ    []occurrence
+	latin  [4]strings.Builder // by weight code
 	fields int
 }
 
 // NewDocument returns an empty document.
 func NewDocument() *Document {
-	return &Document{lex: map[string][]string{}, latin: map[byte]*strings.Builder{}}
+	return &Document{index: map[bigram]int32{}}
 }
+
+// weightCode is w's code in a tsvector position: A=3, B=2, C=1, D=0.
+func weightCode(w byte) uint16 { return uint16(3 - min(3, w-'A')) }
 
 // Add indexes text with weight w (WeightA, WeightB or WeightC).
 func (d *Document) Add(w byte, text string) {
@@ -107,74 +134,87 @@ func (d *Document) Add(w byte, text string) {
 		d.pos += fieldGap
 	}
 	d.fields++
-	rest := cjkRuns(Normalize(text), func(run []rune) {
+	code := weightCode(w)
+	// No lower-casing: the english parser does it, and kana have no case.
+	rest := cjkRuns(norm.NFKC.String(text), func(run []rune) {
 		if len(run) == 1 {
-			d.addLexeme(string(run), w)
+			d.addLexeme(bigram{run[0], 0}, code)
 		}
 		for i := 0; i+1 < len(run); i++ {
-			d.addLexeme(string(run[i:i+2]), w)
+			d.addLexeme(bigram{run[i], run[i+1]}, code)
 		}
 		d.pos += runGap
 	})
-	b := d.latin[w]
-	if b == nil {
-		b = &strings.Builder{}
-		d.latin[w] = b
-	}
 	if strings.TrimSpace(rest) != "" {
 		// A newline between fields keeps two fields' words from reading as
 		// one hyphenated or dotted word.
+		b := &d.latin[code]
 		b.WriteString(rest)
 		b.WriteByte('\n')
 	}
 }
 
-func (d *Document) addLexeme(lex string, w byte) {
-	ps, seen := d.lex[lex]
-	if d.pos >= maxPos || len(ps) >= maxLexemePos {
+func (d *Document) addLexeme(g bigram, code uint16) {
+	i, seen := d.index[g]
+	if !seen {
+		i = int32(len(d.grams))
+		d.index[g] = i
+		d.grams = append(d.grams, g)
+		d.npos = append(d.npos, 0)
+	}
+	if d.pos >= maxPos || d.npos[i] >= maxLexemePos {
 		// Past the type's limits the lexeme is still findable, without a
 		// position (so no phrase can end on it).
-		if !seen {
-			d.lex[lex] = nil
-		}
 		return
 	}
 	d.pos++
-	d.lex[lex] = append(ps, strconv.Itoa(d.pos)+string(w))
+	d.npos[i]++
+	d.occ = append(d.occ, occurrence{lex: i, pos: uint16(d.pos) | code<<14})
 }
 
 // CJK returns the Japanese half as a tsvector literal such as
-// 'アク':1A '権限':7C,19C; empty when the text has no Japanese.
+// '権限':7C,19C 'アク':1A, lexemes in order of first appearance; empty
+// when the text has no Japanese.
 func (d *Document) CJK() string {
-	keys := make([]string, 0, len(d.lex))
-	for k := range d.lex {
-		keys = append(keys, k)
+	// Group the occurrences by lexeme (a counting sort; positions stay in
+	// increasing order within a lexeme).
+	start := make([]int32, len(d.grams)+1)
+	for i, n := range d.npos {
+		start[i+1] = start[i] + int32(n)
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
+	sorted := make([]uint16, len(d.occ))
+	fill := slices.Clone(start[:len(d.grams)])
+	for _, o := range d.occ {
+		sorted[fill[o.lex]] = o.pos
+		fill[o.lex]++
+	}
+	buf := make([]byte, 0, 8*len(d.grams)+6*len(d.occ))
+	for i, g := range d.grams {
 		if i > 0 {
-			b.WriteByte(' ')
+			buf = append(buf, ' ')
 		}
 		// CJK lexemes hold no quote or backslash: no escaping needed.
-		b.WriteByte('\'')
-		b.WriteString(k)
-		b.WriteByte('\'')
-		if ps := d.lex[k]; len(ps) > 0 {
-			b.WriteByte(':')
-			b.WriteString(strings.Join(ps, ","))
+		buf = append(buf, '\'')
+		buf = utf8.AppendRune(buf, g[0])
+		if g[1] != 0 {
+			buf = utf8.AppendRune(buf, g[1])
+		}
+		buf = append(buf, '\'')
+		for j, p := range sorted[start[i]:start[i+1]] {
+			if j == 0 {
+				buf = append(buf, ':')
+			} else {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendUint(buf, uint64(p&0x3fff), 10)
+			buf = append(buf, "DCBA"[p>>14])
 		}
 	}
-	return b.String()
+	return string(buf)
 }
 
 // Latin returns the non-Japanese text of weight w, for the english parser.
-func (d *Document) Latin(w byte) string {
-	if b := d.latin[w]; b != nil {
-		return b.String()
-	}
-	return ""
-}
+func (d *Document) Latin(w byte) string { return d.latin[weightCode(w)].String() }
 
 // Query is a parsed search query.
 type Query struct {

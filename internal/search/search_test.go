@@ -15,14 +15,14 @@ func TestDocumentBigramsJapaneseAndLeavesTheRest(t *testing.T) {
 	d.Add(search.WeightC, "権限（ＵＡＣ）")
 	// Positions run on across fields; a run and a field leave a gap, so no
 	// phrase spans two of them.
-	want := `'に失':3A '失敗':4A '新に':2A '更新':1A '権限':7C`
+	want := `'更新':1A '新に':2A 'に失':3A '失敗':4A '権限':7C`
 	if got := d.CJK(); got != want {
 		t.Errorf("CJK()\n got %s\nwant %s", got, want)
 	}
-	if got := d.Latin(search.WeightA); got != ".net   0x80070643\n" {
+	if got := d.Latin(search.WeightA); got != ".NET   0x80070643\n" {
 		t.Errorf("Latin(A) = %q", got)
 	}
-	if got := d.Latin(search.WeightC); got != " (uac)\n" {
+	if got := d.Latin(search.WeightC); got != " (UAC)\n" {
 		t.Errorf("Latin(C) = %q (full-width Latin folded by NFKC)", got)
 	}
 	if got := d.Latin(search.WeightB); got != "" {

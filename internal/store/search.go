@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/errdex/errdex/internal/article"
 	"github.com/errdex/errdex/internal/search"
@@ -93,14 +95,15 @@ const (
 // occurrences and weighs title over body) when the query matches at most
 // rankAll articles. Past that, ranking every match would cost more than a
 // request may (ts_rank reads each match's whole vector), so within a tier
-// the newest come first: a page is then found by walking an index in order,
-// and its cost does not grow with the number of matches.
-const rankAll = 1000
+// the newest come first: a page is then found by walking the primary key in
+// order, and its cost does not grow with the number of matches.
+const rankAll = 300
 
 // searchWindow is how many of the newest ids a tier walks before it asks
-// the GIN index for the rest. Past the window a tier's hits are rare (fewer
-// than a page per window), so the index returns few rows.
-const searchWindow = 1000
+// the GIN index for the rest: past it a tier's hits are rare (fewer than a
+// page in the window), so the index returns few rows. Walking stops as soon
+// as a page is full, so a dense tier reads far less.
+const searchWindow = 4000
 
 // SnippetWidth is the length of a snippet, in characters.
 const SnippetWidth = 120
@@ -159,7 +162,7 @@ func (s *Store) Search(ctx context.Context, q search.Query, opts SearchOptions) 
 
 	var ranked []SearchCursor
 	complete := false
-	if opts.After == nil || opts.After.Ranked {
+	if opts.After != nil && opts.After.Ranked || opts.After == nil && s.searchStats.mayBeFew(ctx, s.pool, q.Terms, stems) {
 		ranked, complete, err = s.searchRanked(ctx, t, opts)
 		if err != nil {
 			return nil, nil, err
@@ -186,6 +189,84 @@ func (s *Store) Search(ctx context.Context, q search.Query, opts SearchOptions) 
 		return nil, nil, err
 	}
 	return hits, next, nil
+}
+
+// searchStats estimate from the lexeme frequencies PostgreSQL's ANALYZE
+// keeps for doc_vec whether a query may match at most rankAll articles, so
+// that a common query does not fetch rankAll of them only to learn that it
+// has more. The zero value is ready; it refreshes every few minutes.
+type searchStats struct {
+	mu    sync.Mutex
+	next  time.Time          // when to refresh
+	rows  float64            // articles in article_search
+	freq  map[string]float64 // fraction of articles holding a lexeme
+	rare  float64            // fraction assumed for a lexeme not in freq
+	known bool               // ANALYZE has run
+}
+
+const searchStatsMaxAge = 5 * time.Minute
+
+// mayBeFew reports whether a query of these Japanese terms and English
+// stems may match at most rankAll articles. It errs towards yes: the
+// ranked search checks, and costs little when it is wrong that way.
+func (st *searchStats) mayBeFew(ctx context.Context, pool *pgxpool.Pool, terms, stems []string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if now := time.Now(); now.After(st.next) {
+		st.next = now.Add(searchStatsMaxAge)
+		if err := st.load(ctx, pool); err != nil {
+			st.known = false // search on without estimates
+		}
+	}
+	if !st.known {
+		return true
+	}
+	f := func(lex string) float64 {
+		if v, ok := st.freq[lex]; ok {
+			return v
+		}
+		return st.rare
+	}
+	est := st.rows
+	for _, t := range terms {
+		runes := []rune(t)
+		if len(runes) == 1 {
+			continue // a prefix: anything from rare to every article
+		}
+		// A word's bigrams come together: it is as rare as its rarest.
+		least := 1.0
+		for i := 0; i+1 < len(runes); i++ {
+			least = min(least, f(string(runes[i:i+2])))
+		}
+		est *= least
+	}
+	for _, s := range stems {
+		est *= f(s) // distinct words: as if independent
+	}
+	return est <= rankAll
+}
+
+func (st *searchStats) load(ctx context.Context, pool *pgxpool.Pool) error {
+	var elems []string
+	var freqs []float64
+	err := pool.QueryRow(ctx, `
+		SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples
+		FROM pg_stats s, pg_class c
+		WHERE c.oid = 'article_search'::regclass AND s.schemaname = current_schema()
+		  AND s.tablename = 'article_search' AND s.attname = 'doc_vec'`).Scan(&elems, &freqs, &st.rows)
+	if err != nil || len(elems) == 0 || len(freqs) < len(elems) {
+		return fmt.Errorf("read search statistics: %w", err)
+	}
+	st.freq = make(map[string]float64, len(elems))
+	st.rare = 1.0
+	for i, e := range elems {
+		st.freq[e] = freqs[i]
+		// A lexeme not listed is rarer than every listed one; guess low:
+		// a ranked search that finds more costs only its LIMIT.
+		st.rare = min(st.rare, freqs[i]/10)
+	}
+	st.known = true
+	return nil
 }
 
 // termQueries are a search's tsqueries: every term, and any term.
@@ -279,13 +360,17 @@ func (s *Store) searchTiers(ctx context.Context, t termQueries, opts SearchOptio
 }
 
 // tierConditions say which rows of article_search belong to a tier:
-// {all} is the query with every term, {any} with any term. head_vec @@
-// {all} in the title tier is implied but lets the planner use its index.
+// {all} is the query with every term, {any} with any term. One test per
+// tier is the operator @@, which an index can answer; the others call its
+// function, ts_match_vq, so the planner does not scan a second index (a
+// phrase of common bigrams costs milliseconds to look up, and PostgreSQL
+// estimates phrases far rarer than they are). Small vectors are tested
+// before doc_vec.
 var tierConditions = map[int]string{
-	TierTitle: `s.title_vec @@ {all} AND s.head_vec @@ {all}`,
-	TierHead:  `s.head_vec @@ {all} AND NOT s.title_vec @@ {all}`,
-	TierSome:  `s.head_vec @@ {any} AND s.doc_vec @@ {all} AND NOT s.head_vec @@ {all}`,
-	TierBody:  `s.doc_vec @@ {all} AND NOT s.head_vec @@ {any}`,
+	TierTitle: `s.title_vec @@ {all}`,
+	TierHead:  `s.head_vec @@ {all} AND NOT ts_match_vq(s.title_vec, {all})`,
+	TierSome:  `s.head_vec @@ {any} AND NOT ts_match_vq(s.head_vec, {all}) AND ts_match_vq(s.doc_vec, {all})`,
+	TierBody:  `NOT ts_match_vq(s.head_vec, {any}) AND s.doc_vec @@ {all}`,
 }
 
 // bindTier appends the queries a tier condition uses to args and returns

@@ -25,7 +25,8 @@ const DefaultURL = "postgres://postgres:postgres@localhost:5432/errdex?sslmode=d
 
 // Store is the PostgreSQL store of record.
 type Store struct {
-	pool *pgxpool.Pool
+	pool        *pgxpool.Pool
+	searchStats searchStats // search.go
 }
 
 // Open connects a pool to the database at dsn. It does not wait for the
