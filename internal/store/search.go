@@ -516,7 +516,8 @@ type ArticleSummary struct {
 }
 
 // ListArticles returns a page of articles, most recently updated first,
-// and the cursor of the next page (nil on the last).
+// and the cursor of the next page (nil on the last). It returns
+// KindUnavailable errors when the database is down.
 func (s *Store) ListArticles(ctx context.Context, opts ListOptions) ([]ArticleSummary, *ListCursor, error) {
 	var since, afterAt *time.Time
 	var afterID int64
@@ -567,7 +568,7 @@ type TagCount struct {
 }
 
 // Tags counts the tags of published articles (in lang, if set), most used
-// first.
+// first. It returns KindUnavailable errors when the database is down.
 func (s *Store) Tags(ctx context.Context, lang string) ([]TagCount, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT t.tag, count(*)
