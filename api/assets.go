@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -136,29 +135,13 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheControl strin
 	body, etag := a.body, a.etag
 	if a.gzipped != nil {
 		h.Add("Vary", "Accept-Encoding")
-		if takesGzip(r) {
+		if acceptsGzip(r) {
 			body, etag = a.gzipped, strings.TrimSuffix(a.etag, `"`)+`-gzip"`
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
 	h.Set("ETag", etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// takesGzip reports whether Accept-Encoding lists gzip with a q above 0.
-func takesGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			v, err := strconv.ParseFloat(q, 64)
-			return err == nil && v > 0
-		}
-		return true
-	}
-	return false
 }
 
 // handleWidget serves GET /widget.js. Portals load it from their own
