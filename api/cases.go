@@ -356,30 +356,16 @@ func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) {
 
 // handleRevision answers GET /cases/{slug}/{lang}/revisions/{n}.
 func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) {
-	key := caseKey(r)
-	n, ok := s.revisionNumber(w, r)
-	if !ok {
-		return
+	if rev, _, ok := s.revision(w, r); ok {
+		writeJSON(w, rev)
 	}
-	rev, err := s.store.Revision(r.Context(), key.Slug, key.Lang, n)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, rev)
 }
 
 // handleRestoreRevision answers POST /cases/{slug}/{lang}/revisions/{n}/restore:
 // the old content becomes a new revision; history is never rewritten.
 func (s *Server) handleRestoreRevision(w http.ResponseWriter, r *http.Request) {
-	key := caseKey(r)
-	n, ok := s.revisionNumber(w, r)
+	rev, key, ok := s.revision(w, r)
 	if !ok {
-		return
-	}
-	rev, err := s.store.Revision(r.Context(), key.Slug, key.Lang, n)
-	if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	s.update(w, r, key, r.Header.Get("If-Match"), "restore", func(cur *article.Article) (*article.Article, error) {
@@ -387,6 +373,22 @@ func (s *Server) handleRestoreRevision(w http.ResponseWriter, r *http.Request) {
 		old.Source = string(markdown.Render(old))
 		return old, nil
 	})
+}
+
+// revision reads the revision the URL names, answering the error itself
+// when there is none.
+func (s *Server) revision(w http.ResponseWriter, r *http.Request) (*store.Revision, store.Key, bool) {
+	key := caseKey(r)
+	n, ok := s.revisionNumber(w, r)
+	if !ok {
+		return nil, key, false
+	}
+	rev, err := s.store.Revision(r.Context(), key.Slug, key.Lang, n)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, key, false
+	}
+	return rev, key, true
 }
 
 func (s *Server) revisionNumber(w http.ResponseWriter, r *http.Request) (int, bool) {

@@ -36,8 +36,8 @@ Usage:
   errdex export  [flags] DIR        write every article back as markdown
   errdex token   create|list|revoke manage editor tokens
 
-Run "errdex COMMAND -h" for a command's flags. Every flag also reads an
-environment variable, named in its help.
+Run "errdex COMMAND -h" for a command's flags. The database and server
+settings also read environment variables, named in their help.
 `
 
 // errUsage marks bad command lines: exit status 2.
