@@ -79,8 +79,9 @@ var Extensions = []string{".md", ".markdown", ".txt"}
 const batchSize = 1000
 
 type parsed struct {
-	res *FileResult
-	art *article.Article
+	res  *FileResult
+	art  *article.Article
+	prep *store.Prepared // art encoded for writing, in the parallel phase
 }
 
 // Run imports every article file of sources. Without KeepGoing, one failed
@@ -102,8 +103,8 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 			jobs = append(jobs, job{src, name})
 		}
 	}
-	// Parsing is CPU-bound and files are independent: use every core, keep
-	// the file order for the report.
+	// Parsing and encoding are CPU-bound and files are independent: use
+	// every core, keep the file order for the report.
 	files := make([]parsed, len(jobs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -196,7 +197,7 @@ func write(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
 			switch {
 			case !exists:
 				f.res.Status = StatusCreated
-			case bytes.Equal(old, store.ContentHash(f.art)):
+			case bytes.Equal(old, f.prep.Hash):
 				f.res.Status = StatusUnchanged
 				continue
 			default:
@@ -207,11 +208,11 @@ func write(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
 		if dryRun || len(changed) == 0 {
 			continue
 		}
-		arts := make([]*article.Article, len(changed))
+		ps := make([]*store.Prepared, len(changed))
 		for i, f := range changed {
-			arts[i] = f.art
+			ps[i] = f.prep
 		}
-		if _, err := store.SaveArticles(ctx, tx, arts, store.Change{Author: "import", Origin: "import"}); err != nil {
+		if _, err := store.SavePrepared(ctx, tx, ps, store.Change{Author: "import", Origin: "import"}); err != nil {
 			var de *article.Error
 			if errors.As(err, &de) && de.Kind == article.KindInvalid {
 				return fmt.Errorf("%w (rejected by the database; the parser should have caught this)", err)
@@ -277,7 +278,12 @@ func parseFile(src Source, name string) parsed {
 	art.SourcePath = display
 	art.Status = article.StatusPublished
 	res.Slug, res.Lang = art.Slug, art.Lang
-	return parsed{res: res, art: art}
+	prep, err := store.Prepare(art)
+	if err != nil {
+		res.Status, res.Error = StatusFailed, fmt.Sprintf("%s: %v", display, err)
+		return parsed{res: res}
+	}
+	return parsed{res: res, art: art, prep: prep}
 }
 
 // markDuplicates fails every file whose (slug, lang) another file also has.

@@ -46,128 +46,204 @@ type Change struct {
 var articleColumns = []string{"ord", "slug", "lang", "status", "title", "error_text", "tags", "updated_at",
 	"preamble", "front_matter_extra", "condition_text", "condition_qualifier", "impact_text", "impact_qualifier",
 	"urgency_level", "urgency_reason", "urgency_qualifier", "summary_notes", "warnings", "sections",
-	"source_markdown", "source_path", "content_hash"}
+	"source_markdown", "source_path", "content_hash", "body"}
 
-// SaveArticles upserts articles by (slug, lang) inside tx, replaces all of
-// their parts and records a revision of each. Whatever the number of
-// articles, it costs a fixed number of round trips: the articles are
-// copied into a staging table and upserted by one statement, then their
-// parts are cleared by one batch and written with one COPY a table.
-// The articles must have distinct (slug, lang).
+// articleBody is the part of an article stored as one json document
+// (articles.body, migration 000005): read and written whole, never queried.
+type articleBody struct {
+	Causes         []article.Cause     `json:"causes"`
+	Checks         []article.Step      `json:"checks"`
+	Fix            []article.Step      `json:"fix"`
+	PermanentFixes []string            `json:"permanentFixes"`
+	DetailedSteps  []article.Step      `json:"detailedSteps"`
+	Pitfalls       []string            `json:"pitfalls"`
+	Checklist      []string            `json:"checklist"`
+	References     []article.Reference `json:"references"`
+	ExtraSections  []article.Extra     `json:"extraSections"`
+}
+
+func bodyOf(a *article.Article) articleBody {
+	return articleBody{
+		Causes: a.Causes, Checks: a.Checks, Fix: a.Fix, PermanentFixes: a.PermanentFixes,
+		DetailedSteps: a.DetailedSteps, Pitfalls: a.Pitfalls, Checklist: a.Checklist,
+		References: a.References, ExtraSections: a.ExtraSections,
+	}
+}
+
+func (b *articleBody) fill(a *article.Article) {
+	a.Causes, a.Checks, a.Fix, a.PermanentFixes = b.Causes, canonicalSteps(b.Checks), canonicalSteps(b.Fix), b.PermanentFixes
+	a.DetailedSteps, a.Pitfalls, a.Checklist = canonicalSteps(b.DetailedSteps), b.Pitfalls, b.Checklist
+	a.References, a.ExtraSections = b.References, b.ExtraSections
+}
+
+// canonicalSteps gives steps as the parser makes them: commands always a
+// list, no empty sub-step or warning lists.
+func canonicalSteps(steps []article.Step) []article.Step {
+	for i := range steps {
+		s := &steps[i]
+		if s.Commands == nil {
+			s.Commands = []article.Command{}
+		}
+		if len(s.Warnings) == 0 {
+			s.Warnings = nil
+		}
+		if len(s.Substeps) == 0 {
+			s.Substeps = nil
+		}
+		canonicalSteps(s.Substeps)
+	}
+	return steps
+}
+
+// Prepared is an article encoded for writing: the CPU-bound part of a
+// save, done before the transaction so that a caller with many articles
+// (the import) can spread it over every core while the database works.
+type Prepared struct {
+	Article *article.Article
+	// Hash is ContentHash of the article.
+	Hash []byte
+
+	status                          string
+	extra, sections, body, revision []byte
+	search                          searchVectors
+}
+
+// Prepare encodes a for SavePrepared. Derived fields (RelatedLinks,
+// ReferencedBy) are dropped: they are computed on read, never stored.
+func Prepare(a *article.Article) (*Prepared, error) {
+	a.RelatedLinks, a.ReferencedBy = nil, nil
+	p := &Prepared{Article: a, Hash: ContentHash(a), status: a.Status, search: vectorsOf(a)}
+	if p.status == "" {
+		p.status = article.StatusPublished
+	}
+	var err error
+	if p.extra, err = json.Marshal(nonNil(a.FrontMatterExtra)); err != nil {
+		return nil, fmt.Errorf("encode front matter of %s/%s: %w", a.Slug, a.Lang, err)
+	}
+	if p.sections, err = json.Marshal(nonNil(a.Sections)); err != nil {
+		return nil, fmt.Errorf("encode sections of %s/%s: %w", a.Slug, a.Lang, err)
+	}
+	if p.body, err = json.Marshal(bodyOf(a)); err != nil {
+		return nil, fmt.Errorf("encode body of %s/%s: %w", a.Slug, a.Lang, err)
+	}
+	// The revision's id and number are its row's (Revision fills them in),
+	// so the content can be encoded before they are known.
+	r := *a
+	r.ID, r.Version, r.Status = 0, 0, p.status
+	if p.revision, err = json.Marshal(&r); err != nil {
+		return nil, fmt.Errorf("encode revision of %s/%s: %w", a.Slug, a.Lang, err)
+	}
+	return p, nil
+}
+
+// row is p's values in articleColumns order, ord first.
+func (p *Prepared) row(ord int) []any {
+	a := p.Article
+	return []any{ord, a.Slug, a.Lang, p.status, a.Title, a.ErrorText, nonNil(a.Tags), a.UpdatedAt, a.Preamble,
+		p.extra, a.Summary.Condition.Text, a.Summary.Condition.Qualifier, a.Summary.Impact.Text,
+		a.Summary.Impact.Qualifier, a.Summary.Urgency.Level, a.Summary.Urgency.Reason,
+		a.Summary.Urgency.Qualifier, nonNil(a.Summary.Notes), nonNil(a.Warnings), p.sections,
+		a.Source, a.SourcePath, p.Hash, p.body}
+}
+
+// SaveArticles prepares arts and saves them with SavePrepared.
 func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Change) ([]Saved, error) {
-	if len(arts) == 0 {
+	ps := make([]*Prepared, len(arts))
+	for i, a := range arts {
+		p, err := Prepare(a)
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = p
+	}
+	return SavePrepared(ctx, tx, ps, by)
+}
+
+// SavePrepared upserts articles by (slug, lang) inside tx, replaces all of
+// their parts, keeps their search rows current and records a revision of
+// each. Whatever the number of articles, it costs a fixed number of round
+// trips: new articles are copied straight into their table, existing ones
+// through a staging table and one UPDATE; then codes, related items,
+// search rows and revisions go in with one statement each. It sets each
+// article's ID and Version. The articles must have distinct (slug, lang).
+func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]Saved, error) {
+	if len(ps) == 0 {
 		return nil, nil
 	}
-	rows := make([][]any, len(arts))
-	for i, a := range arts {
-		a.RelatedLinks, a.ReferencedBy = nil, nil // derived on read, never stored
-		extra, err := json.Marshal(nonNil(a.FrontMatterExtra))
-		if err != nil {
-			return nil, fmt.Errorf("encode front matter of %s/%s: %w", a.Slug, a.Lang, err)
-		}
-		sections, err := json.Marshal(nonNil(a.Sections))
-		if err != nil {
-			return nil, fmt.Errorf("encode sections of %s/%s: %w", a.Slug, a.Lang, err)
-		}
-		status := a.Status
-		if status == "" {
-			status = article.StatusPublished
-		}
-		rows[i] = []any{i, a.Slug, a.Lang, status, a.Title, a.ErrorText, nonNil(a.Tags), a.UpdatedAt, a.Preamble,
-			extra, a.Summary.Condition.Text, a.Summary.Condition.Qualifier, a.Summary.Impact.Text,
-			a.Summary.Impact.Qualifier, a.Summary.Urgency.Level, a.Summary.Urgency.Reason,
-			a.Summary.Urgency.Qualifier, nonNil(a.Summary.Notes), nonNil(a.Warnings), sections,
-			a.Source, a.SourcePath, ContentHash(a)}
+	keys := make([]Key, len(ps))
+	for i, p := range ps {
+		keys[i] = Key{p.Article.Slug, p.Article.Lang}
 	}
-	_, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE IF NOT EXISTS article_stage (
-		    ord integer, slug text, lang text, status text, title text, error_text text, tags text[],
-		    updated_at timestamptz, preamble text, front_matter_extra jsonb, condition_text text,
-		    condition_qualifier text, impact_text text, impact_qualifier text, urgency_level text,
-		    urgency_reason text, urgency_qualifier text, summary_notes text[], warnings text[],
-		    sections jsonb, source_markdown text, source_path text, content_hash bytea
-		) ON COMMIT DROP;
-		TRUNCATE article_stage`)
+	existing, err := storedArticles(ctx, tx, keys)
 	if err != nil {
-		return nil, translate(err, "stage articles")
+		return nil, err
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"article_stage"}, articleColumns, pgx.CopyFromRows(rows)); err != nil {
-		return nil, translate(err, "stage articles")
+	var fresh, known [][]any
+	for i, p := range ps {
+		if _, ok := existing[keys[i]]; ok {
+			known = append(known, p.row(i))
+		} else {
+			fresh = append(fresh, p.row(i)[1:])
+		}
 	}
-	res, err := tx.Query(ctx, `
-		INSERT INTO articles (slug, lang, status, title, error_text, tags, updated_at, preamble,
-		    front_matter_extra, condition_text, condition_qualifier, impact_text, impact_qualifier,
-		    urgency_level, urgency_reason, urgency_qualifier, summary_notes, warnings, sections,
-		    source_markdown, source_path, content_hash)
-		SELECT slug, lang, status, title, error_text, tags, updated_at, preamble,
-		    front_matter_extra, condition_text, condition_qualifier, impact_text, impact_qualifier,
-		    urgency_level, urgency_reason, urgency_qualifier, summary_notes, warnings, sections,
-		    source_markdown, source_path, content_hash
-		FROM article_stage ORDER BY ord
-		ON CONFLICT (slug, lang) DO UPDATE SET
-		    status = EXCLUDED.status, title = EXCLUDED.title, error_text = EXCLUDED.error_text,
-		    tags = EXCLUDED.tags, updated_at = EXCLUDED.updated_at, preamble = EXCLUDED.preamble,
-		    front_matter_extra = EXCLUDED.front_matter_extra,
-		    condition_text = EXCLUDED.condition_text, condition_qualifier = EXCLUDED.condition_qualifier,
-		    impact_text = EXCLUDED.impact_text, impact_qualifier = EXCLUDED.impact_qualifier,
-		    urgency_level = EXCLUDED.urgency_level, urgency_reason = EXCLUDED.urgency_reason,
-		    urgency_qualifier = EXCLUDED.urgency_qualifier, summary_notes = EXCLUDED.summary_notes,
-		    warnings = EXCLUDED.warnings, sections = EXCLUDED.sections,
-		    source_markdown = EXCLUDED.source_markdown, source_path = EXCLUDED.source_path,
-		    content_hash = EXCLUDED.content_hash,
-		    version = articles.version + 1, modified_at = now()
-		RETURNING slug, lang, id, version, xmax = 0`)
-	if err != nil {
-		return nil, translate(err, "save articles")
-	}
-	byKey := make(map[Key]Saved, len(arts))
-	for res.Next() {
-		var k Key
-		var sv Saved
-		if err := res.Scan(&k.Slug, &k.Lang, &sv.ID, &sv.Version, &sv.Created); err != nil {
-			res.Close()
+	if len(fresh) > 0 {
+		// A concurrent writer creating the same article makes this fail on
+		// UNIQUE (slug, lang): a conflict, never a lost write.
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"articles"}, articleColumns[1:], pgx.CopyFromRows(fresh)); err != nil {
 			return nil, translate(err, "save articles")
 		}
-		byKey[k] = sv
 	}
-	if err := res.Err(); err != nil {
-		return nil, translate(err, "save articles")
-	}
-	saved := make([]Saved, len(arts))
-	for i, a := range arts {
-		sv, ok := byKey[Key{a.Slug, a.Lang}]
-		if !ok {
-			return nil, fmt.Errorf("save articles: %s/%s was not written", a.Slug, a.Lang)
+	if len(known) > 0 {
+		if err := updateArticles(ctx, tx, known); err != nil {
+			return nil, err
 		}
+	}
+	written, err := storedArticles(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
+	saved := make([]Saved, len(ps))
+	arts := make([]*article.Article, len(ps))
+	for i, p := range ps {
+		st, ok := written[keys[i]]
+		sv := st.Saved
+		if !ok {
+			return nil, fmt.Errorf("save articles: %s/%s was not written", keys[i].Slug, keys[i].Lang)
+		}
+		_, had := existing[keys[i]]
+		sv.Created = !had
 		saved[i] = sv
-		a.ID, a.Version = sv.ID, sv.Version
+		arts[i] = p.Article
+		p.Article.ID, p.Article.Version = sv.ID, sv.Version
 	}
 
-	ids := make([]int64, len(arts))
-	for i, s := range saved {
-		ids[i] = s.ID
-	}
-	del := &pgx.Batch{}
-	for _, table := range []string{"article_codes", "causes", "steps", "list_items", "related_items", "article_references", "extra_sections"} {
-		// Table names come from the fixed list above, never from input.
-		del.Queue(`DELETE FROM `+table+` WHERE article_id = ANY($1)`, ids)
-	}
-	if err := tx.SendBatch(ctx, del).Close(); err != nil {
-		return nil, translate(err, "clear article parts")
+	if len(existing) > 0 {
+		old := make([]int64, 0, len(existing))
+		for _, st := range existing {
+			old = append(old, st.ID)
+		}
+		del := &pgx.Batch{}
+		for _, table := range []string{"article_codes", "related_items"} {
+			// Table names come from the fixed list above, never from input.
+			del.Queue(`DELETE FROM `+table+` WHERE article_id = ANY($1)`, old)
+		}
+		if err := tx.SendBatch(ctx, del).Close(); err != nil {
+			return nil, translate(err, "clear article parts")
+		}
 	}
 	if err := copyParts(ctx, tx, arts); err != nil {
 		return nil, err
 	}
-	if err := saveSearch(ctx, tx, arts); err != nil {
+	ids, vecs := make([]int64, len(ps)), make([]searchVectors, len(ps))
+	for i, p := range ps {
+		ids[i], vecs[i] = p.Article.ID, p.search
+	}
+	if err := saveSearch(ctx, tx, ids, vecs); err != nil {
 		return nil, err
 	}
-	revs := make([][]any, len(arts))
-	for i, a := range arts {
-		content, err := json.Marshal(a)
-		if err != nil {
-			return nil, fmt.Errorf("encode revision of %s/%s: %w", a.Slug, a.Lang, err)
-		}
-		revs[i] = []any{a.ID, a.Version, by.Author, by.Origin, content}
+	revs := make([][]any, len(ps))
+	for i, p := range ps {
+		revs[i] = []any{p.Article.ID, p.Article.Version, by.Author, by.Origin, p.revision}
 	}
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "content"}, pgx.CopyFromRows(revs))
 	if err != nil {
@@ -179,43 +255,87 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 	return saved, nil
 }
 
-// copyParts writes every child row of arts with one COPY per table.
+// stored is what a write needs to know of an existing article.
+type stored struct {
+	Saved
+	hash   []byte
+	status string
+}
+
+// storedArticles returns those of keys that exist, with one query.
+func storedArticles(ctx context.Context, tx pgx.Tx, keys []Key) (map[Key]stored, error) {
+	slugs, langs := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		slugs[i], langs[i] = k.Slug, k.Lang
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT a.slug, a.lang, a.id, a.version, a.content_hash, a.status
+		FROM articles a
+		JOIN unnest($1::text[], $2::text[]) AS k(slug, lang) ON a.slug = k.slug AND a.lang = k.lang`, slugs, langs)
+	if err != nil {
+		return nil, translate(err, "find articles")
+	}
+	out := make(map[Key]stored, len(keys))
+	for rows.Next() {
+		var k Key
+		var st stored
+		if err := rows.Scan(&k.Slug, &k.Lang, &st.ID, &st.Version, &st.hash, &st.status); err != nil {
+			rows.Close()
+			return nil, translate(err, "find articles")
+		}
+		out[k] = st
+	}
+	return out, translate(rows.Err(), "find articles")
+}
+
+// updateArticles overwrites existing articles with rows (articleColumns
+// order), bumping their version, through a staging table: one COPY and
+// one UPDATE whatever their number.
+func updateArticles(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	_, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE IF NOT EXISTS article_stage (
+		    ord integer, slug text, lang text, status text, title text, error_text text, tags text[],
+		    updated_at timestamptz, preamble text, front_matter_extra jsonb, condition_text text,
+		    condition_qualifier text, impact_text text, impact_qualifier text, urgency_level text,
+		    urgency_reason text, urgency_qualifier text, summary_notes text[], warnings text[],
+		    sections jsonb, source_markdown text COMPRESSION lz4, source_path text, content_hash bytea,
+		    body json COMPRESSION lz4
+		) ON COMMIT DROP;
+		TRUNCATE article_stage`)
+	if err != nil {
+		return translate(err, "stage articles")
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"article_stage"}, articleColumns, pgx.CopyFromRows(rows)); err != nil {
+		return translate(err, "stage articles")
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE articles a SET
+		    status = s.status, title = s.title, error_text = s.error_text,
+		    tags = s.tags, updated_at = s.updated_at, preamble = s.preamble,
+		    front_matter_extra = s.front_matter_extra,
+		    condition_text = s.condition_text, condition_qualifier = s.condition_qualifier,
+		    impact_text = s.impact_text, impact_qualifier = s.impact_qualifier,
+		    urgency_level = s.urgency_level, urgency_reason = s.urgency_reason,
+		    urgency_qualifier = s.urgency_qualifier, summary_notes = s.summary_notes,
+		    warnings = s.warnings, sections = s.sections,
+		    source_markdown = s.source_markdown, source_path = s.source_path,
+		    content_hash = s.content_hash, body = s.body,
+		    version = a.version + 1, modified_at = now()
+		FROM article_stage s
+		WHERE a.slug = s.slug AND a.lang = s.lang`)
+	return translate(err, "save articles")
+}
+
+// copyParts writes the codes and related items of arts, the parts that
+// are queried, with one COPY per table.
 func copyParts(ctx context.Context, tx pgx.Tx, arts []*article.Article) error {
-	var codes, causes, steps, commands, items, related, refs, extras [][]any
+	var codes, related [][]any
 	for _, a := range arts {
 		for i, c := range a.Codes {
 			codes = append(codes, []any{a.ID, i + 1, c})
 		}
-		for _, c := range a.Causes {
-			causes = append(causes, []any{a.ID, c.Rank, c.Text})
-		}
-		for _, sec := range []struct {
-			name  string
-			steps []article.Step
-		}{{article.SectionChecks, a.Checks}, {article.SectionFix, a.Fix}, {article.SectionDetailedSteps, a.DetailedSteps}} {
-			walkSteps(sec.steps, nil, func(path []int32, s *article.Step) {
-				steps = append(steps, []any{a.ID, sec.name, path, s.Text, nonNil(s.Warnings)})
-				for i, c := range s.Commands {
-					commands = append(commands, []any{a.ID, sec.name, path, i + 1, c.Shell, c.Code, c.Label, c.Rollback})
-				}
-			})
-		}
-		for _, l := range []struct {
-			kind  string
-			items []string
-		}{{article.SectionPermanentFixes, a.PermanentFixes}, {article.SectionPitfalls, a.Pitfalls}, {article.SectionChecklist, a.Checklist}} {
-			for i, t := range l.items {
-				items = append(items, []any{a.ID, l.kind, i + 1, t})
-			}
-		}
 		for i, r := range a.Related {
 			related = append(related, []any{a.ID, i + 1, r.Text, nonNil(r.Codes)})
-		}
-		for i, r := range a.References {
-			refs = append(refs, []any{a.ID, i + 1, r.URL, r.Title})
-		}
-		for i, e := range a.ExtraSections {
-			extras = append(extras, []any{a.ID, i + 1, e.Heading, e.Body})
 		}
 	}
 	for _, c := range []struct {
@@ -224,13 +344,7 @@ func copyParts(ctx context.Context, tx pgx.Tx, arts []*article.Article) error {
 		rows  [][]any
 	}{
 		{"article_codes", []string{"article_id", "position", "code"}, codes},
-		{"causes", []string{"article_id", "rank", "text"}, causes},
-		{"steps", []string{"article_id", "section", "path", "text", "warnings"}, steps},
-		{"commands", []string{"article_id", "section", "step_path", "position", "shell", "code", "label", "rollback"}, commands},
-		{"list_items", []string{"article_id", "kind", "position", "text"}, items},
 		{"related_items", []string{"article_id", "position", "text", "codes"}, related},
-		{"article_references", []string{"article_id", "position", "url", "title"}, refs},
-		{"extra_sections", []string{"article_id", "position", "heading", "body"}, extras},
 	} {
 		if len(c.rows) == 0 {
 			continue
@@ -259,24 +373,9 @@ SELECT a.id, a.slug, a.lang, a.status, a.title, a.error_text, a.tags, a.updated_
     a.impact_qualifier, a.urgency_level, a.urgency_reason, a.urgency_qualifier, a.summary_notes,
     a.warnings, a.sections, a.source_markdown, a.source_path,
     ARRAY(SELECT c.code FROM article_codes c WHERE c.article_id = a.id ORDER BY c.position) AS codes,
-    (SELECT coalesce(json_agg(json_build_object('rank', c.rank, 'text', c.text) ORDER BY c.rank), '[]')
-       FROM causes c WHERE c.article_id = a.id) AS causes,
-    (SELECT coalesce(json_agg(json_build_object(
-            'section', s.section, 'path', s.path, 'text', s.text, 'warnings', s.warnings,
-            'commands', (SELECT coalesce(json_agg(json_build_object('shell', m.shell, 'code', m.code,
-                                 'label', m.label, 'rollback', m.rollback) ORDER BY m.position), '[]')
-                           FROM commands m
-                          WHERE m.article_id = s.article_id AND m.section = s.section AND m.step_path = s.path))
-            ORDER BY s.section, s.path), '[]')
-       FROM steps s WHERE s.article_id = a.id) AS steps,
-    (SELECT coalesce(json_agg(json_build_object('kind', l.kind, 'text', l.text) ORDER BY l.kind, l.position), '[]')
-       FROM list_items l WHERE l.article_id = a.id) AS list_items,
+    a.body,
     (SELECT coalesce(json_agg(json_build_object('text', r.text, 'codes', r.codes) ORDER BY r.position), '[]')
        FROM related_items r WHERE r.article_id = a.id) AS related,
-    (SELECT coalesce(json_agg(json_build_object('url', r.url, 'title', r.title) ORDER BY r.position), '[]')
-       FROM article_references r WHERE r.article_id = a.id) AS refs,
-    (SELECT coalesce(json_agg(json_build_object('heading', e.heading, 'body', e.body) ORDER BY e.position), '[]')
-       FROM extra_sections e WHERE e.article_id = a.id) AS extras,
     -- Links, one per case, in this article's language when the case has it;
     -- NULL when none, so the fields stay out of the JSON.
     (SELECT json_agg(json_build_object('item', l.item, 'code', l.code, 'slug', l.slug,
@@ -299,49 +398,22 @@ SELECT a.id, a.slug, a.lang, a.status, a.title, a.error_text, a.tags, a.updated_
               LIMIT 50) l) AS referenced_by
 FROM articles a`
 
-type stepRow struct {
-	Section  string            `json:"section"`
-	Path     []int             `json:"path"`
-	Text     string            `json:"text"`
-	Warnings []string          `json:"warnings"`
-	Commands []article.Command `json:"commands"`
-}
-
-type listRow struct {
-	Kind string `json:"kind"`
-	Text string `json:"text"`
-}
-
 // scanArticles reads rows of selectArticles into articles.
 func scanArticles(rows pgx.Rows) ([]*article.Article, error) {
 	var out []*article.Article
 	for rows.Next() {
 		a := &article.Article{}
-		var steps []stepRow
-		var lists []listRow
+		var body articleBody
 		err := rows.Scan(&a.ID, &a.Slug, &a.Lang, &a.Status, &a.Title, &a.ErrorText, &a.Tags, &a.UpdatedAt,
 			&a.Version, &a.Preamble, &a.FrontMatterExtra, &a.Summary.Condition.Text, &a.Summary.Condition.Qualifier,
 			&a.Summary.Impact.Text, &a.Summary.Impact.Qualifier, &a.Summary.Urgency.Level, &a.Summary.Urgency.Reason,
 			&a.Summary.Urgency.Qualifier, &a.Summary.Notes, &a.Warnings, &a.Sections, &a.Source, &a.SourcePath,
-			&a.Codes, &a.Causes, &steps, &lists, &a.Related, &a.References, &a.ExtraSections,
-			&a.RelatedLinks, &a.ReferencedBy)
+			&a.Codes, &body, &a.Related, &a.RelatedLinks, &a.ReferencedBy)
 		if err != nil {
 			return nil, translate(err, "read article")
 		}
 		a.UpdatedAt = a.UpdatedAt.UTC()
-		a.Checks = buildSteps(steps, article.SectionChecks)
-		a.Fix = buildSteps(steps, article.SectionFix)
-		a.DetailedSteps = buildSteps(steps, article.SectionDetailedSteps)
-		for _, l := range lists {
-			switch l.Kind {
-			case article.SectionPermanentFixes:
-				a.PermanentFixes = append(a.PermanentFixes, l.Text)
-			case article.SectionPitfalls:
-				a.Pitfalls = append(a.Pitfalls, l.Text)
-			case article.SectionChecklist:
-				a.Checklist = append(a.Checklist, l.Text)
-			}
-		}
+		body.fill(a)
 		normalize(a)
 		out = append(out, a)
 	}
@@ -349,43 +421,6 @@ func scanArticles(rows pgx.Rows) ([]*article.Article, error) {
 		return nil, translate(err, "read articles")
 	}
 	return out, nil
-}
-
-// buildSteps rebuilds one section's step tree from rows sorted by path.
-func buildSteps(rows []stepRow, section string) []article.Step {
-	var flat []stepRow
-	for _, r := range rows {
-		if r.Section == section {
-			flat = append(flat, r)
-		}
-	}
-	steps, _ := stepsAt(flat, 0, 1)
-	return steps
-}
-
-// stepsAt consumes rows at depth (path length) and below, returning the
-// steps and how many rows it used.
-func stepsAt(rows []stepRow, from, depth int) ([]article.Step, int) {
-	var out []article.Step
-	i := from
-	for i < len(rows) && len(rows[i].Path) == depth {
-		r := rows[i]
-		s := article.Step{Text: r.Text, Commands: r.Commands, Warnings: r.Warnings}
-		if len(s.Warnings) == 0 {
-			s.Warnings = nil
-		}
-		if s.Commands == nil {
-			s.Commands = []article.Command{}
-		}
-		i++
-		if i < len(rows) && len(rows[i].Path) > depth {
-			var n int
-			s.Substeps, n = stepsAt(rows, i, depth+1)
-			i = n
-		}
-		out = append(out, s)
-	}
-	return out, i
 }
 
 // normalize turns nil slices into empty ones so JSON shows [] not null.
@@ -517,29 +552,16 @@ type Key struct{ Slug, Lang string }
 // ContentHashes returns the stored source hash of each existing article
 // among keys, for skipping unchanged re-imports.
 func ContentHashes(ctx context.Context, tx pgx.Tx, keys []Key) (map[Key][]byte, error) {
-	slugs, langs := make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		slugs[i], langs[i] = k.Slug, k.Lang
-	}
-	rows, err := tx.Query(ctx, `
-		SELECT a.slug, a.lang, a.content_hash, a.status
-		FROM articles a
-		JOIN unnest($1::text[], $2::text[]) AS k(slug, lang) ON a.slug = k.slug AND a.lang = k.lang`, slugs, langs)
+	found, err := storedArticles(ctx, tx, keys)
 	if err != nil {
-		return nil, translate(err, "read content hashes")
+		return nil, err
 	}
-	out := map[Key][]byte{}
-	for rows.Next() {
-		var k Key
-		var h []byte
-		var status string
-		if err := rows.Scan(&k.Slug, &k.Lang, &h, &status); err != nil {
-			return nil, translate(err, "read content hashes")
+	out := make(map[Key][]byte, len(found))
+	for k, st := range found {
+		if st.status == article.StatusArchived {
+			st.hash = nil // re-importing an archived article brings it back
 		}
-		if status == article.StatusArchived {
-			h = nil // re-importing an archived article brings it back
-		}
-		out[k] = h
+		out[k] = st.hash
 	}
-	return out, translate(rows.Err(), "read content hashes")
+	return out, nil
 }

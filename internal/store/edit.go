@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -80,20 +81,22 @@ func (s *Store) Revisions(ctx context.Context, slug, lang string) ([]Revision, e
 // Revision returns revision n of an article with its full content.
 func (s *Store) Revision(ctx context.Context, slug, lang string, n int) (*Revision, error) {
 	var r Revision
+	var id int64
 	var content []byte
 	err := s.pool.QueryRow(ctx, `
-		SELECT r.number, r.author, r.origin, r.created_at, r.content
+		SELECT a.id, r.number, r.author, r.origin, r.created_at, r.content
 		FROM revisions r JOIN articles a ON a.id = r.article_id
 		WHERE a.slug = $1 AND a.lang = $2 AND r.number = $3`, slug, lang, n).
-		Scan(&r.Number, &r.Author, &r.Origin, &r.CreatedAt, &content)
+		Scan(&id, &r.Number, &r.Author, &r.Origin, &r.CreatedAt, &content)
 	if err != nil {
 		return nil, translate(err, "revision")
 	}
 	r.CreatedAt = r.CreatedAt.UTC()
 	r.Content = &article.Article{}
 	if err := json.Unmarshal(content, r.Content); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decode revision %d of %s/%s: %w", n, slug, lang, err)
 	}
+	r.Content.ID, r.Content.Version = id, r.Number // stored without them (Prepare)
 	normalize(r.Content)
 	return &r, nil
 }

@@ -45,19 +45,16 @@ func vectorsOf(a *article.Article) searchVectors {
 	}
 }
 
-// saveSearch writes the search rows of arts (saved, so with ids) with one
-// statement. SaveArticles calls it, so every write path keeps search
-// current in the article's own transaction.
-func saveSearch(ctx context.Context, tx pgx.Tx, arts []*article.Article) error {
-	n := len(arts)
-	ids := make([]int64, n)
+// saveSearch writes the search rows of the articles ids, from their
+// vectors, with one statement. SavePrepared calls it, so every write path
+// keeps search current in the article's own transaction.
+func saveSearch(ctx context.Context, tx pgx.Tx, ids []int64, vecs []searchVectors) error {
+	n := len(ids)
 	cols := [6][]string{}
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
-	for i, a := range arts {
-		v := vectorsOf(a)
-		ids[i] = a.ID
+	for i, v := range vecs {
 		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] =
 			v.titleCJK, v.titleLatin, v.errorCJK, v.errorLatin, v.bodyCJK, v.bodyLatin
 	}
@@ -447,9 +444,7 @@ func (s *Store) searchHits(ctx context.Context, ranked []SearchCursor, m *search
 		SELECT a.id, a.slug, a.lang, a.title, a.error_text, a.tags, a.updated_at,
 		    ARRAY[a.condition_text, a.impact_text],
 		    ARRAY(SELECT c.code FROM article_codes c WHERE c.article_id = a.id ORDER BY c.position),
-		    ARRAY(SELECT c.text FROM causes c WHERE c.article_id = a.id ORDER BY c.rank),
-		    ARRAY(SELECT t.text FROM steps t WHERE t.article_id = a.id AND t.section = 'checks' ORDER BY t.path),
-		    ARRAY(SELECT t.text FROM steps t WHERE t.article_id = a.id AND t.section = 'fix' ORDER BY t.path)
+		    a.body
 		FROM articles a
 		WHERE a.id = ANY($1)`, ids)
 	if err != nil {
@@ -458,12 +453,18 @@ func (s *Store) searchHits(ctx context.Context, ranked []SearchCursor, m *search
 	byID := make(map[int64]SearchHit, len(ranked))
 	for rows.Next() {
 		var h SearchHit
-		var summary, causes, checks, fix []string
+		var summary []string
+		var body articleBody
 		if err := rows.Scan(&h.ID, &h.Slug, &h.Lang, &h.Title, &h.ErrorText, &h.Tags, &h.UpdatedAt,
-			&summary, &h.Codes, &causes, &checks, &fix); err != nil {
+			&summary, &h.Codes, &body); err != nil {
 			rows.Close()
 			return nil, translate(err, "read search hits")
 		}
+		causes := make([]string, len(body.Causes))
+		for i, c := range body.Causes {
+			causes[i] = c.Text
+		}
+		checks, fix := stepTexts(body.Checks), stepTexts(body.Fix)
 		h.UpdatedAt = h.UpdatedAt.UTC()
 		h.Snippet = m.BestSnippet([]search.Field{{Name: "title", Texts: []string{h.Title}},
 			{Name: "errorText", Texts: []string{h.ErrorText}}, {Name: "summary", Texts: summary}, {Name: "causes", Texts: causes},
@@ -480,6 +481,13 @@ func (s *Store) searchHits(ctx context.Context, ranked []SearchCursor, m *search
 		}
 	}
 	return hits, nil
+}
+
+// stepTexts lists the text of steps and their sub-steps, depth first.
+func stepTexts(steps []article.Step) []string {
+	var out []string
+	walkSteps(steps, nil, func(_ []int32, s *article.Step) { out = append(out, s.Text) })
+	return out
 }
 
 // quoteLexeme writes a lexeme as a tsquery operand.
@@ -608,7 +616,11 @@ ORDER BY a.id LIMIT 500`)
 				return err
 			}
 			n = len(arts)
-			return saveSearch(ctx, tx, arts)
+			ids, vecs := make([]int64, n), make([]searchVectors, n)
+			for i, a := range arts {
+				ids[i], vecs[i] = a.ID, vectorsOf(a)
+			}
+			return saveSearch(ctx, tx, ids, vecs)
 		})
 		if err != nil || n == 0 {
 			return err
