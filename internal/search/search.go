@@ -14,7 +14,6 @@ package search
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -172,45 +171,48 @@ func (d *Document) addLexeme(g bigram, code uint16) {
 	d.occ = append(d.occ, occurrence{lex: i, pos: uint16(d.pos) | code<<14})
 }
 
-// CJK returns the Japanese half as a tsvector literal such as
-// '権限':7C,19C 'アク':1A, lexemes in order of first appearance; empty
-// when the text has no Japanese.
-func (d *Document) CJK() string {
-	// Group the occurrences by lexeme (a counting sort; positions stay in
-	// increasing order within a lexeme).
-	start := make([]int32, len(d.grams)+1)
+// Lexeme is a lexeme of the Japanese half with its positions, packed as
+// tsvector stores them: the position in the low 14 bits, the weight
+// (A=3 ... D=0) in the top 2.
+type Lexeme struct {
+	Word      string
+	Positions []uint16
+}
+
+// grouped returns the positions of every lexeme, lexeme i's being
+// positions[start[i]:start[i+1]], in increasing order.
+func (d *Document) grouped() (start []int32, positions []uint16) {
+	// A counting sort: positions stay in increasing order within a lexeme.
+	start = make([]int32, len(d.grams)+1)
 	for i, n := range d.npos {
 		start[i+1] = start[i] + int32(n)
 	}
-	sorted := make([]uint16, len(d.occ))
+	positions = make([]uint16, len(d.occ))
 	fill := slices.Clone(start[:len(d.grams)])
 	for _, o := range d.occ {
-		sorted[fill[o.lex]] = o.pos
+		positions[fill[o.lex]] = o.pos
 		fill[o.lex]++
 	}
-	buf := make([]byte, 0, 8*len(d.grams)+6*len(d.occ))
-	for i, g := range d.grams {
-		if i > 0 {
-			buf = append(buf, ' ')
-		}
-		// CJK lexemes hold no quote or backslash: no escaping needed.
-		buf = append(buf, '\'')
-		buf = utf8.AppendRune(buf, g[0])
-		if g[1] != 0 {
-			buf = utf8.AppendRune(buf, g[1])
-		}
-		buf = append(buf, '\'')
-		for j, p := range sorted[start[i]:start[i+1]] {
-			if j == 0 {
-				buf = append(buf, ':')
-			} else {
-				buf = append(buf, ',')
-			}
-			buf = strconv.AppendUint(buf, uint64(p&0x3fff), 10)
-			buf = append(buf, "DCBA"[p>>14])
-		}
+	return start, positions
+}
+
+func (g bigram) String() string {
+	if g[1] == 0 {
+		return string(g[0])
 	}
-	return string(buf)
+	return string(g[:])
+}
+
+// Lexemes returns the Japanese half in tsvector order (lexemes sorted by
+// their bytes), so PostgreSQL takes it in binary form without sorting.
+func (d *Document) Lexemes() []Lexeme {
+	start, positions := d.grouped()
+	out := make([]Lexeme, len(d.grams))
+	for i, g := range d.grams {
+		out[i] = Lexeme{Word: g.String(), Positions: positions[start[i]:start[i+1]:start[i+1]]}
+	}
+	slices.SortFunc(out, func(a, b Lexeme) int { return strings.Compare(a.Word, b.Word) })
+	return out
 }
 
 // Latin returns the non-Japanese text of weight w, for the english parser.

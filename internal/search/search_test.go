@@ -15,9 +15,11 @@ func TestDocumentBigramsJapaneseAndLeavesTheRest(t *testing.T) {
 	d.Add(search.WeightC, "権限（ＵＡＣ）")
 	// Positions run on across fields; a run and a field leave a gap, so no
 	// phrase spans two of them.
-	want := `'更新':1A '新に':2A 'に失':3A '失敗':4A '権限':7C`
-	if got := d.CJK(); got != want {
-		t.Errorf("CJK()\n got %s\nwant %s", got, want)
+	a, c := uint16(3<<14), uint16(1<<14) // weights A and C as tsvector packs them
+	want := []search.Lexeme{{"に失", []uint16{a | 3}}, {"失敗", []uint16{a | 4}}, {"新に", []uint16{a | 2}},
+		{"更新", []uint16{a | 1}}, {"権限", []uint16{c | 7}}}
+	if diff := cmp.Diff(want, d.Lexemes()); diff != "" {
+		t.Errorf("Lexemes() (-want +got):\n%s", diff)
 	}
 	if got := d.Latin(search.WeightA); got != ".NET   0x80070643\n" {
 		t.Errorf("Latin(A) = %q", got)
@@ -33,13 +35,19 @@ func TestDocumentBigramsJapaneseAndLeavesTheRest(t *testing.T) {
 func TestDocumentStaysWithinTsvectorLimits(t *testing.T) {
 	d := search.NewDocument()
 	d.Add(search.WeightC, strings.Repeat("あい", 20000))
-	got := d.CJK()
-	// 'あい' and 'いあ' keep at most 255 positions each; nothing past 16383.
-	if n := strings.Count(got, ","); n > 2*255 {
-		t.Errorf("%d positions, want at most 510", n)
-	}
-	if strings.Contains(got, "16384") {
-		t.Error("position past 16383")
+	// 'あい' and 'いあ' keep at most 255 positions each, increasing: a
+	// position past 16383 would wrap round in the packed 14 bits.
+	for _, l := range d.Lexemes() {
+		if len(l.Positions) > 255 {
+			t.Errorf("%s: %d positions, want at most 255", l.Word, len(l.Positions))
+		}
+		prev := uint16(0)
+		for _, p := range l.Positions {
+			if p&0x3fff <= prev {
+				t.Errorf("%s: position %d after %d", l.Word, p&0x3fff, prev)
+			}
+			prev = p & 0x3fff
+		}
 	}
 }
 

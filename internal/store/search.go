@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/errdex/errdex/internal/article"
@@ -17,10 +18,25 @@ import (
 
 // searchVectors is the input of an article's search row: for its title
 // (and codes), the rest of its head (error text) and its body (summary,
-// causes, checks, fix), the Japanese bigrams as a tsvector literal and the other
-// text for the english parser.
+// causes, checks, fix), the Japanese bigrams as a tsvector (sent in binary:
+// PostgreSQL neither parses nor sorts it) and the other text for the
+// english parser.
 type searchVectors struct {
-	titleCJK, titleLatin, errorCJK, errorLatin, bodyCJK, bodyLatin string
+	titleCJK, errorCJK, bodyCJK       pgtype.TSVector
+	titleLatin, errorLatin, bodyLatin string
+}
+
+// tsvector converts lexemes for pgx.
+func tsvector(lexemes []search.Lexeme) pgtype.TSVector {
+	out := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(lexemes)), Valid: true}
+	for i, l := range lexemes {
+		pos := make([]pgtype.TSVectorPosition, len(l.Positions))
+		for j, p := range l.Positions {
+			pos[j] = pgtype.TSVectorPosition{Position: p & 0x3fff, Weight: pgtype.TSVectorWeight("DCBA"[p>>14])}
+		}
+		out.Lexemes[i] = pgtype.TSVectorLexeme{Word: l.Word, Positions: pos}
+	}
+	return out
 }
 
 func vectorsOf(a *article.Article) searchVectors {
@@ -39,9 +55,9 @@ func vectorsOf(a *article.Article) searchVectors {
 		walkSteps(steps, nil, func(_ []int32, s *article.Step) { body.Add(search.WeightC, s.Text) })
 	}
 	return searchVectors{
-		titleCJK: title.CJK(), titleLatin: title.Latin(search.WeightA),
-		errorCJK: errText.CJK(), errorLatin: errText.Latin(search.WeightB),
-		bodyCJK: body.CJK(), bodyLatin: body.Latin(search.WeightC),
+		titleCJK: tsvector(title.Lexemes()), titleLatin: title.Latin(search.WeightA),
+		errorCJK: tsvector(errText.Lexemes()), errorLatin: errText.Latin(search.WeightB),
+		bodyCJK: tsvector(body.Lexemes()), bodyLatin: body.Latin(search.WeightC),
 	}
 }
 
@@ -50,13 +66,11 @@ func vectorsOf(a *article.Article) searchVectors {
 // keeps search current in the article's own transaction.
 func saveSearch(ctx context.Context, tx pgx.Tx, ids []int64, vecs []searchVectors) error {
 	n := len(ids)
-	cols := [6][]string{}
-	for i := range cols {
-		cols[i] = make([]string, n)
-	}
+	cjk := [3][]pgtype.TSVector{make([]pgtype.TSVector, n), make([]pgtype.TSVector, n), make([]pgtype.TSVector, n)}
+	latin := [3][]string{make([]string, n), make([]string, n), make([]string, n)}
 	for i, v := range vecs {
-		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] =
-			v.titleCJK, v.titleLatin, v.errorCJK, v.errorLatin, v.bodyCJK, v.bodyLatin
+		cjk[0][i], cjk[1][i], cjk[2][i] = v.titleCJK, v.errorCJK, v.bodyCJK
+		latin[0][i], latin[1][i], latin[2][i] = v.titleLatin, v.errorLatin, v.bodyLatin
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO article_search (article_id, lang, status, tags, title_vec, head_vec, doc_vec)
@@ -65,10 +79,10 @@ func saveSearch(ctx context.Context, tx pgx.Tx, ids []int64, vecs []searchVector
 		    SELECT v.id, v.title, v.title || v.error_text AS head, v.body
 		    FROM (
 		        SELECT u.id,
-		            u.title_cjk::tsvector || setweight(to_tsvector('english', u.title_latin), 'A') AS title,
-		            u.error_cjk::tsvector || setweight(to_tsvector('english', u.error_latin), 'B') AS error_text,
-		            u.body_cjk::tsvector || setweight(to_tsvector('english', u.body_latin), 'C') AS body
-		        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+		            u.title_cjk || setweight(to_tsvector('english', u.title_latin), 'A') AS title,
+		            u.error_cjk || setweight(to_tsvector('english', u.error_latin), 'B') AS error_text,
+		            u.body_cjk || setweight(to_tsvector('english', u.body_latin), 'C') AS body
+		        FROM unnest($1::bigint[], $2::tsvector[], $3::text[], $4::tsvector[], $5::text[], $6::tsvector[], $7::text[])
 		            AS u(id, title_cjk, title_latin, error_cjk, error_latin, body_cjk, body_latin)
 		    ) v
 		) t
@@ -76,7 +90,7 @@ func saveSearch(ctx context.Context, tx pgx.Tx, ids []int64, vecs []searchVector
 		ON CONFLICT (article_id) DO UPDATE SET
 		    lang = EXCLUDED.lang, status = EXCLUDED.status, tags = EXCLUDED.tags,
 		    title_vec = EXCLUDED.title_vec, head_vec = EXCLUDED.head_vec, doc_vec = EXCLUDED.doc_vec`,
-		ids, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+		ids, cjk[0], latin[0], cjk[1], latin[1], cjk[2], latin[2])
 	return translate(err, "write search index")
 }
 
