@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -89,10 +90,6 @@ type parsed struct {
 // itself failed (database, I/O); file failures are in the report.
 func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (*Report, error) {
 	rep := &Report{DryRun: opts.DryRun, Files: []FileResult{}, Archived: []string{}}
-	type job struct {
-		src  Source
-		name string
-	}
 	var jobs []job
 	for _, src := range sources {
 		names, err := articleFiles(src.FS)
@@ -103,62 +100,138 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 			jobs = append(jobs, job{src, name})
 		}
 	}
-	// Parsing and encoding are CPU-bound and files are independent: use
-	// every core, keep the file order for the report.
-	files := make([]parsed, len(jobs))
+	p := startParsing(jobs, opts.Progress)
+	defer p.wg.Wait()
+
+	// An all-or-nothing run writes each batch as soon as it is parsed, so
+	// the database works while the other files are parsed: a failure found
+	// later rolls everything back. Otherwise which files are written
+	// depends on all of them (a duplicate fails both files), so parsing
+	// ends first.
+	stream := !opts.KeepGoing && !opts.DryRun
+	err := st.InTx(ctx, func(tx pgx.Tx) error {
+		if stream {
+			if err := p.writeAsParsed(ctx, tx, opts.Progress); err != nil {
+				return err
+			}
+		}
+		p.wg.Wait()
+		markDuplicates(p.files)
+		failed := slices.ContainsFunc(p.files, func(f parsed) bool { return f.res.Status == StatusFailed })
+		if failed && !opts.KeepGoing {
+			for _, f := range p.files {
+				if f.res.Status != StatusFailed {
+					f.res.Status = StatusSkipped
+				}
+			}
+			return errNothingWritten
+		}
+		if !stream {
+			var good []parsed
+			for _, f := range p.files {
+				if f.res.Status != StatusFailed {
+					good = append(good, f)
+				}
+			}
+			if opts.Progress != nil {
+				opts.Progress("writing", len(good), len(jobs))
+			}
+			for start := 0; start < len(good); start += batchSize {
+				if err := writeBatch(ctx, tx, good[start:min(start+batchSize, len(good))], opts.DryRun); err != nil {
+					return err
+				}
+			}
+		}
+		if !opts.Prune || failed {
+			return nil // a partial run cannot tell a missing file from a broken one
+		}
+		return prune(ctx, tx, sources, p.files, opts.DryRun, rep)
+	})
+	if err != nil && !errors.Is(err, errNothingWritten) {
+		return nil, err
+	}
+	for _, f := range p.files {
+		rep.add(*f.res)
+	}
+	return rep, nil
+}
+
+// errNothingWritten rolls back a run that found a failed file.
+var errNothingWritten = errors.New("a file failed: nothing written")
+
+type job struct {
+	src  Source
+	name string
+}
+
+// parsing is a run's files being parsed and encoded on every core (the
+// work is CPU-bound and files are independent), in file order so that
+// batches complete roughly one after another.
+type parsing struct {
+	files  []parsed
+	batch  []chan struct{} // batch[b] is closed once files of batch b are all parsed
+	left   []atomic.Int32  // files of each batch still being parsed
+	failed atomic.Bool     // some file failed to parse
+	wg     sync.WaitGroup
+}
+
+func startParsing(jobs []job, progress func(stage string, done, total int)) *parsing {
+	n := (len(jobs) + batchSize - 1) / batchSize
+	p := &parsing{files: make([]parsed, len(jobs)), batch: make([]chan struct{}, n), left: make([]atomic.Int32, n)}
+	for b := range n {
+		p.batch[b] = make(chan struct{})
+		p.left[b].Store(int32(min(batchSize, len(jobs)-b*batchSize)))
+	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
+		p.wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
-				files[i] = parseFile(jobs[i].src, jobs[i].name)
-				if opts.Progress != nil && (i+1)%500 == 0 {
-					opts.Progress("parsed", i+1, len(jobs))
+				p.files[i] = parseFile(jobs[i].src, jobs[i].name)
+				if p.files[i].res.Status == StatusFailed {
+					p.failed.Store(true)
+				}
+				if p.left[i/batchSize].Add(-1) == 0 {
+					close(p.batch[i/batchSize])
+				}
+				if progress != nil && (i+1)%500 == 0 {
+					progress("parsed", i+1, len(jobs))
 				}
 			}
 		})
 	}
-	wg.Wait()
-	markDuplicates(files)
+	return p
+}
 
-	failed := false
-	for _, f := range files {
-		if f.res.Status == StatusFailed {
-			failed = true
+// writeAsParsed writes batch after batch as each is parsed, and stops
+// early, leaving the rest to the caller's check, at the first failed file
+// or repeated (slug, lang).
+func (p *parsing) writeAsParsed(ctx context.Context, tx pgx.Tx, progress func(stage string, done, total int)) error {
+	seen := make(map[store.Key]bool, len(p.files))
+	for b, done := range p.batch {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-	}
-	var good []parsed
-	for _, f := range files {
-		if f.res.Status == StatusFailed {
-			continue
+		if p.failed.Load() {
+			return nil
 		}
-		if failed && !opts.KeepGoing {
-			f.res.Status = StatusSkipped
-			continue
-		}
-		good = append(good, f)
-	}
-	if opts.Progress != nil {
-		opts.Progress("writing", len(good), len(jobs))
-	}
-	if len(good) > 0 || (opts.Prune && !failed) {
-		err := st.InTx(ctx, func(tx pgx.Tx) error {
-			if err := write(ctx, tx, good, opts.DryRun); err != nil {
-				return err
+		chunk := p.files[b*batchSize : min((b+1)*batchSize, len(p.files))]
+		for _, f := range chunk {
+			k := store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
+			if seen[k] {
+				return nil
 			}
-			if !opts.Prune || failed {
-				return nil // a partial run cannot tell a missing file from a broken one
-			}
-			return prune(ctx, tx, sources, files, opts.DryRun, rep)
-		})
-		if err != nil {
-			return nil, err
+			seen[k] = true
+		}
+		if err := writeBatch(ctx, tx, chunk, false); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress("written", b*batchSize+len(chunk), len(p.files))
 		}
 	}
-	for _, f := range files {
-		rep.add(*f.res)
-	}
-	return rep, nil
+	return nil
 }
 
 func (r *Report) add(f FileResult) {
@@ -178,47 +251,41 @@ func (r *Report) add(f FileResult) {
 	}
 }
 
-// write compares content hashes and saves only what changed. In a dry run it
-// still reads the hashes so the report says what would happen.
-func write(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
-	for start := 0; start < len(files); start += batchSize {
-		chunk := files[start:min(start+batchSize, len(files))]
-		keys := make([]store.Key, len(chunk))
-		for i, f := range chunk {
-			keys[i] = store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
-		}
-		hashes, err := store.ContentHashes(ctx, tx, keys)
-		if err != nil {
-			return err
-		}
-		var changed []parsed
-		for _, f := range chunk {
-			old, exists := hashes[store.Key{Slug: f.art.Slug, Lang: f.art.Lang}]
-			switch {
-			case !exists:
-				f.res.Status = StatusCreated
-			case bytes.Equal(old, f.prep.Hash):
-				f.res.Status = StatusUnchanged
-				continue
-			default:
-				f.res.Status = StatusUpdated
-			}
-			changed = append(changed, f)
-		}
-		if dryRun || len(changed) == 0 {
+// writeBatch compares the content hashes of files (at most batchSize of
+// them) with the stored ones and saves what changed. In a dry run it still
+// reads the hashes so the report says what would happen.
+func writeBatch(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
+	keys := make([]store.Key, len(files))
+	for i, f := range files {
+		keys[i] = store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
+	}
+	hashes, err := store.ContentHashes(ctx, tx, keys)
+	if err != nil {
+		return err
+	}
+	var changed []*store.Prepared
+	for i, f := range files {
+		old, exists := hashes[keys[i]]
+		switch {
+		case !exists:
+			f.res.Status = StatusCreated
+		case bytes.Equal(old, f.prep.Hash):
+			f.res.Status = StatusUnchanged
 			continue
+		default:
+			f.res.Status = StatusUpdated
 		}
-		ps := make([]*store.Prepared, len(changed))
-		for i, f := range changed {
-			ps[i] = f.prep
+		changed = append(changed, f.prep)
+	}
+	if dryRun || len(changed) == 0 {
+		return nil
+	}
+	if _, err := store.SavePrepared(ctx, tx, changed, store.Change{Author: "import", Origin: "import"}); err != nil {
+		var de *article.Error
+		if errors.As(err, &de) && de.Kind == article.KindInvalid {
+			return fmt.Errorf("%w (rejected by the database; the parser should have caught this)", err)
 		}
-		if _, err := store.SavePrepared(ctx, tx, ps, store.Change{Author: "import", Origin: "import"}); err != nil {
-			var de *article.Error
-			if errors.As(err, &de) && de.Kind == article.KindInvalid {
-				return fmt.Errorf("%w (rejected by the database; the parser should have caught this)", err)
-			}
-			return err
-		}
+		return err
 	}
 	return nil
 }

@@ -165,3 +165,36 @@ func TestDuplicateSlugNamesBothFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLateFailureUndoesWrittenBatches: an all-or-nothing run writes each
+// batch as soon as it is parsed, so a broken or duplicate file found after
+// whole batches went in must still leave the store untouched.
+func TestLateFailureUndoesWrittenBatches(t *testing.T) {
+	t.Parallel()
+	many := func() fstest.MapFS {
+		tree := fstest.MapFS{}
+		for i := range 2500 {
+			tree[fmt.Sprintf("a/%04d.md", i)] = &fstest.MapFile{Data: []byte(doc(fmt.Sprintf("bulk-%04d", i), "0x80070005", ""))}
+		}
+		return tree
+	}
+	broken, dup := many(), many()
+	broken["z.md"] = &fstest.MapFile{Data: []byte("---\ntitle: x\n")}
+	dup["z.md"] = &fstest.MapFile{Data: []byte(doc("bulk-0000", "0x80070005", ""))}
+	for name, tc := range map[string]struct {
+		tree   fstest.MapFS
+		failed int
+	}{"broken": {broken, 1}, "duplicate": {dup, 2}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := testdb.Store(t)
+			rep := run(t, st, tc.tree, importer.Options{})
+			if rep.Failed != tc.failed || rep.Created != 0 || rep.Skipped != 2501-tc.failed {
+				t.Errorf("report: %d failed, %d created, %d skipped; want %d, 0, %d", rep.Failed, rep.Created, rep.Skipped, tc.failed, 2501-tc.failed)
+			}
+			if n := count(t, st); n != 0 {
+				t.Errorf("articles after a failed run = %d, want 0", n)
+			}
+		})
+	}
+}
