@@ -207,11 +207,23 @@ func (g bigram) String() string {
 // their bytes), so PostgreSQL takes it in binary form without sorting.
 func (d *Document) Lexemes() []Lexeme {
 	start, positions := d.grouped()
-	out := make([]Lexeme, len(d.grams))
-	for i, g := range d.grams {
-		out[i] = Lexeme{Word: g.String(), Positions: positions[start[i]:start[i+1]:start[i+1]]}
+	// UTF-8 keeps code point order and a lone rune (second 0) sorts before
+	// the bigrams it starts, so comparing runes is comparing bytes.
+	order := make([]int32, len(d.grams))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.SortFunc(out, func(a, b Lexeme) int { return strings.Compare(a.Word, b.Word) })
+	slices.SortFunc(order, func(a, b int32) int {
+		ga, gb := d.grams[a], d.grams[b]
+		if ga[0] != gb[0] {
+			return int(ga[0] - gb[0])
+		}
+		return int(ga[1] - gb[1])
+	})
+	out := make([]Lexeme, len(order))
+	for i, g := range order {
+		out[i] = Lexeme{Word: d.grams[g].String(), Positions: positions[start[g]:start[g+1]:start[g+1]]}
+	}
 	return out
 }
 

@@ -114,3 +114,19 @@ func TestBestSnippetPrefersTheRichestField(t *testing.T) {
 		t.Errorf("no match: %+v, want the error text without highlights", got)
 	}
 }
+
+// PostgreSQL takes a binary tsvector as it comes only when its lexemes are
+// in byte order; Lexemes sorts by runes, which must come to the same.
+func TestLexemesAreInByteOrder(t *testing.T) {
+	d := search.NewDocument()
+	d.Add(search.WeightC, "失 失敗 ア アップデート 更新プログラム 𠮷野家 ｶﾀｶﾅ 一 一覧 権限 ー")
+	lex := d.Lexemes()
+	if len(lex) < 10 {
+		t.Fatalf("only %d lexemes", len(lex))
+	}
+	for i := 1; i < len(lex); i++ {
+		if lex[i-1].Word >= lex[i].Word {
+			t.Errorf("%q before %q", lex[i-1].Word, lex[i].Word)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -356,12 +355,11 @@ func copyParts(ctx context.Context, tx pgx.Tx, arts []*article.Article) error {
 	return nil
 }
 
-// walkSteps calls fn for every step in depth-first order with its 1-based path.
-func walkSteps(steps []article.Step, parent []int32, fn func(path []int32, s *article.Step)) {
+// eachStep calls fn for every step and sub-step, depth first.
+func eachStep(steps []article.Step, fn func(s *article.Step)) {
 	for i := range steps {
-		path := append(slices.Clone(parent), int32(i+1))
-		fn(path, &steps[i])
-		walkSteps(steps[i].Substeps, path, fn)
+		fn(&steps[i])
+		eachStep(steps[i].Substeps, fn)
 	}
 }
 

@@ -52,7 +52,7 @@ func vectorsOf(a *article.Article) searchVectors {
 		body.Add(search.WeightC, c.Text)
 	}
 	for _, steps := range [][]article.Step{a.Checks, a.Fix} {
-		walkSteps(steps, nil, func(_ []int32, s *article.Step) { body.Add(search.WeightC, s.Text) })
+		eachStep(steps, func(s *article.Step) { body.Add(search.WeightC, s.Text) })
 	}
 	return searchVectors{
 		titleCJK: tsvector(title.Lexemes()), titleLatin: title.Latin(search.WeightA),
@@ -500,7 +500,7 @@ func (s *Store) searchHits(ctx context.Context, ranked []SearchCursor, m *search
 // stepTexts lists the text of steps and their sub-steps, depth first.
 func stepTexts(steps []article.Step) []string {
 	var out []string
-	walkSteps(steps, nil, func(_ []int32, s *article.Step) { out = append(out, s.Text) })
+	eachStep(steps, func(s *article.Step) { out = append(out, s.Text) })
 	return out
 }
 
