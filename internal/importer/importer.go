@@ -111,7 +111,7 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 	stream := !opts.KeepGoing && !opts.DryRun
 	err := st.InTx(ctx, func(tx pgx.Tx) error {
 		if stream {
-			if err := p.writeAsParsed(ctx, tx, opts.Progress); err != nil {
+			if err := p.writeAsParsed(ctx, st, tx, opts.Progress); err != nil {
 				return err
 			}
 		}
@@ -204,19 +204,28 @@ func startParsing(jobs []job, progress func(stage string, done, total int)) *par
 
 // writeAsParsed writes batch after batch as each is parsed, and stops
 // early, leaving the rest to the caller's check, at the first failed file
-// or repeated (slug, lang).
-func (p *parsing) writeAsParsed(ctx context.Context, tx pgx.Tx, progress func(stage string, done, total int)) error {
+// or repeated (slug, lang). The English text of the next batch is stemmed
+// meanwhile, on another connection (stemAhead).
+func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx, progress func(stage string, done, total int)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var stemming sync.WaitGroup
+	defer func() { cancel(); stemming.Wait() }()
+	stemmed := p.stemAhead(ctx, st, &stemming)
 	seen := make(map[store.Key]bool, len(p.files))
-	for b, done := range p.batch {
+	for b := range p.batch {
+		var err error
 		select {
-		case <-done:
+		case err = <-stemmed[b]:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if err != nil {
+			return err
 		}
 		if p.failed.Load() {
 			return nil
 		}
-		chunk := p.files[b*batchSize : min((b+1)*batchSize, len(p.files))]
+		chunk := p.chunk(b)
 		for _, f := range chunk {
 			k := store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
 			if seen[k] {
@@ -232,6 +241,56 @@ func (p *parsing) writeAsParsed(ctx context.Context, tx pgx.Tx, progress func(st
 		}
 	}
 	return nil
+}
+
+func (p *parsing) chunk(b int) []parsed {
+	return p.files[b*batchSize : min((b+1)*batchSize, len(p.files))]
+}
+
+// stemAhead stems each batch once parsed, outside the transaction, so
+// that PostgreSQL stems on one backend while it writes on another. Only
+// articles whose stored hash differs are stemmed (an unchanged one is not
+// written); the hashes are read again in the transaction, and what that
+// finds changed but is not stemmed yet SavePrepared stems. The channel of
+// batch b gets one value: nil, or the error that stopped stemming.
+func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitGroup) []chan error {
+	out := make([]chan error, len(p.batch))
+	for b := range out {
+		out[b] = make(chan error, 1)
+	}
+	wg.Go(func() {
+		for b, done := range p.batch {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return
+			}
+			if p.failed.Load() {
+				out[b] <- nil
+				continue
+			}
+			out[b] <- stemChanged(ctx, st, p.chunk(b))
+		}
+	})
+	return out
+}
+
+func stemChanged(ctx context.Context, st *store.Store, files []parsed) error {
+	keys := make([]store.Key, len(files))
+	for i, f := range files {
+		keys[i] = store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
+	}
+	hashes, err := store.ContentHashes(ctx, st.Pool(), keys)
+	if err != nil {
+		return err
+	}
+	var changed []*store.Prepared
+	for i, f := range files {
+		if old, ok := hashes[keys[i]]; !ok || !bytes.Equal(old, f.prep.Hash) {
+			changed = append(changed, f.prep)
+		}
+	}
+	return st.Stem(ctx, changed)
 }
 
 func (r *Report) add(f FileResult) {

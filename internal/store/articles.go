@@ -222,7 +222,7 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 			old = append(old, st.ID)
 		}
 		del := &pgx.Batch{}
-		for _, table := range []string{"article_codes", "related_items"} {
+		for _, table := range []string{"article_codes", "related_items", "article_search"} {
 			// Table names come from the fixed list above, never from input.
 			del.Queue(`DELETE FROM `+table+` WHERE article_id = ANY($1)`, old)
 		}
@@ -233,11 +233,10 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	if err := copyParts(ctx, tx, arts); err != nil {
 		return nil, err
 	}
-	ids, vecs := make([]int64, len(ps)), make([]searchVectors, len(ps))
-	for i, p := range ps {
-		ids[i], vecs[i] = p.Article.ID, p.search
+	if err := stem(ctx, tx, ps); err != nil {
+		return nil, err
 	}
-	if err := saveSearch(ctx, tx, ids, vecs); err != nil {
+	if err := saveSearch(ctx, tx, ps); err != nil {
 		return nil, err
 	}
 	revs := make([][]any, len(ps))
@@ -262,12 +261,12 @@ type stored struct {
 }
 
 // storedArticles returns those of keys that exist, with one query.
-func storedArticles(ctx context.Context, tx pgx.Tx, keys []Key) (map[Key]stored, error) {
+func storedArticles(ctx context.Context, q queryer, keys []Key) (map[Key]stored, error) {
 	slugs, langs := make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		slugs[i], langs[i] = k.Slug, k.Lang
 	}
-	rows, err := tx.Query(ctx, `
+	rows, err := q.Query(ctx, `
 		SELECT a.slug, a.lang, a.id, a.version, a.content_hash, a.status
 		FROM articles a
 		JOIN unnest($1::text[], $2::text[]) AS k(slug, lang) ON a.slug = k.slug AND a.lang = k.lang`, slugs, langs)
@@ -548,9 +547,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 type Key struct{ Slug, Lang string }
 
 // ContentHashes returns the stored source hash of each existing article
-// among keys, for skipping unchanged re-imports.
-func ContentHashes(ctx context.Context, tx pgx.Tx, keys []Key) (map[Key][]byte, error) {
-	found, err := storedArticles(ctx, tx, keys)
+// among keys, for skipping unchanged re-imports. q is a transaction, or
+// the pool for a guess ahead of one.
+func ContentHashes(ctx context.Context, q queryer, keys []Key) (map[Key][]byte, error) {
+	found, err := storedArticles(ctx, q, keys)
 	if err != nil {
 		return nil, err
 	}

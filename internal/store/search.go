@@ -16,27 +16,17 @@ import (
 	"github.com/errdex/errdex/internal/search"
 )
 
-// searchVectors is the input of an article's search row: for its title
-// (and codes), the rest of its head (error text) and its body (summary,
-// causes, checks, fix), the Japanese bigrams as a tsvector (sent in binary:
-// PostgreSQL neither parses nor sorts it) and the other text for the
-// english parser.
+// searchVectors are an article's search vectors: for its title (and
+// codes), the rest of its head (error text) and its body (summary, causes,
+// checks, fix), the Japanese bigrams made by Go and the other text for
+// PostgreSQL's english parser; then, once stemmed, the finished vectors of
+// its search row.
 type searchVectors struct {
-	titleCJK, errorCJK, bodyCJK       pgtype.TSVector
+	titleCJK, errorCJK, bodyCJK       search.Vector
 	titleLatin, errorLatin, bodyLatin string
-}
 
-// tsvector converts lexemes for pgx.
-func tsvector(lexemes []search.Lexeme) pgtype.TSVector {
-	out := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(lexemes)), Valid: true}
-	for i, l := range lexemes {
-		pos := make([]pgtype.TSVectorPosition, len(l.Positions))
-		for j, p := range l.Positions {
-			pos[j] = pgtype.TSVectorPosition{Position: p & 0x3fff, Weight: pgtype.TSVectorWeight("DCBA"[p>>14])}
-		}
-		out.Lexemes[i] = pgtype.TSVectorLexeme{Word: l.Word, Positions: pos}
-	}
-	return out
+	stemmed          bool
+	title, head, doc search.Vector
 }
 
 func vectorsOf(a *article.Article) searchVectors {
@@ -55,42 +45,141 @@ func vectorsOf(a *article.Article) searchVectors {
 		eachStep(steps, func(s *article.Step) { body.Add(search.WeightC, s.Text) })
 	}
 	return searchVectors{
-		titleCJK: tsvector(title.Lexemes()), titleLatin: title.Latin(search.WeightA),
-		errorCJK: tsvector(errText.Lexemes()), errorLatin: errText.Latin(search.WeightB),
-		bodyCJK: tsvector(body.Lexemes()), bodyLatin: body.Latin(search.WeightC),
+		titleCJK: title.Lexemes(), titleLatin: title.Latin(search.WeightA),
+		errorCJK: errText.Lexemes(), errorLatin: errText.Latin(search.WeightB),
+		bodyCJK: body.Lexemes(), bodyLatin: body.Latin(search.WeightC),
 	}
 }
 
-// saveSearch writes the search rows of the articles ids, from their
-// vectors, with one statement. SavePrepared calls it, so every write path
-// keeps search current in the article's own transaction.
-func saveSearch(ctx context.Context, tx pgx.Tx, ids []int64, vecs []searchVectors) error {
-	n := len(ids)
-	cjk := [3][]pgtype.TSVector{make([]pgtype.TSVector, n), make([]pgtype.TSVector, n), make([]pgtype.TSVector, n)}
-	latin := [3][]string{make([]string, n), make([]string, n), make([]string, n)}
-	for i, v := range vecs {
-		cjk[0][i], cjk[1][i], cjk[2][i] = v.titleCJK, v.errorCJK, v.bodyCJK
-		latin[0][i], latin[1][i], latin[2][i] = v.titleLatin, v.errorLatin, v.bodyLatin
+// finish joins the halves as the search row holds them: title, head
+// (title || error text) and doc (head || body), each half of the English
+// text weighted as its field.
+func (v *searchVectors) finish(english [3]search.Vector) {
+	title := search.Concat(v.titleCJK, english[0].Setweight(search.WeightA))
+	errText := search.Concat(v.errorCJK, english[1].Setweight(search.WeightB))
+	body := search.Concat(v.bodyCJK, english[2].Setweight(search.WeightC))
+	v.title = title
+	v.head = search.Concat(title, errText)
+	v.doc = search.Concat(v.head, body)
+	v.stemmed = true
+}
+
+// Stem runs the English text of ps through PostgreSQL's english parser
+// on a connection of its own, outside any transaction: the importer stems
+// a batch while its transaction writes the one before, on another
+// backend. SavePrepared stems whatever has not been.
+func (s *Store) Stem(ctx context.Context, ps []*Prepared) error {
+	return stem(ctx, s.pool, ps)
+}
+
+// stem finishes the search vectors of ps not yet stemmed, with one query.
+func stem(ctx context.Context, q queryer, ps []*Prepared) error {
+	type slot struct {
+		v     *searchVectors
+		field int
 	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO article_search (article_id, lang, status, tags, title_vec, head_vec, doc_vec)
-		SELECT a.id, a.lang, a.status, a.tags, t.title, t.head, t.head || t.body
-		FROM (
-		    SELECT v.id, v.title, v.title || v.error_text AS head, v.body
-		    FROM (
-		        SELECT u.id,
-		            u.title_cjk || setweight(to_tsvector('english', u.title_latin), 'A') AS title,
-		            u.error_cjk || setweight(to_tsvector('english', u.error_latin), 'B') AS error_text,
-		            u.body_cjk || setweight(to_tsvector('english', u.body_latin), 'C') AS body
-		        FROM unnest($1::bigint[], $2::tsvector[], $3::text[], $4::tsvector[], $5::text[], $6::tsvector[], $7::text[])
-		            AS u(id, title_cjk, title_latin, error_cjk, error_latin, body_cjk, body_latin)
-		    ) v
-		) t
-		JOIN articles a ON a.id = t.id
-		ON CONFLICT (article_id) DO UPDATE SET
-		    lang = EXCLUDED.lang, status = EXCLUDED.status, tags = EXCLUDED.tags,
-		    title_vec = EXCLUDED.title_vec, head_vec = EXCLUDED.head_vec, doc_vec = EXCLUDED.doc_vec`,
-		ids, cjk[0], latin[0], cjk[1], latin[1], cjk[2], latin[2])
+	var texts []string
+	var slots []slot
+	for _, p := range ps {
+		v := &p.search
+		if v.stemmed {
+			continue
+		}
+		for field, text := range [3]string{v.titleLatin, v.errorLatin, v.bodyLatin} {
+			if strings.TrimSpace(text) != "" { // to_tsvector of blank text is empty
+				texts = append(texts, text)
+				slots = append(slots, slot{v, field})
+			}
+		}
+	}
+	english := make(map[*searchVectors]*[3]search.Vector)
+	if len(texts) > 0 {
+		rows, err := q.Query(ctx, `
+			SELECT to_tsvector('english', u.text)
+			FROM unnest($1::text[]) WITH ORDINALITY AS u(text, n)
+			ORDER BY u.n`, texts)
+		if err != nil {
+			return translate(err, "stem search text")
+		}
+		i := 0
+		for rows.Next() {
+			var tv pgtype.TSVector
+			if err := rows.Scan(&tv); err != nil {
+				rows.Close()
+				return translate(err, "stem search text")
+			}
+			if i < len(slots) {
+				e := english[slots[i].v]
+				if e == nil {
+					e = new([3]search.Vector)
+					english[slots[i].v] = e
+				}
+				e[slots[i].field] = fromTSVector(tv)
+			}
+			i++
+		}
+		if err := rows.Err(); err != nil {
+			return translate(err, "stem search text")
+		}
+		if i != len(texts) {
+			return fmt.Errorf("stem search text: %d vectors for %d texts", i, len(texts))
+		}
+	}
+	for _, p := range ps {
+		if v := &p.search; !v.stemmed {
+			var e [3]search.Vector
+			if got := english[v]; got != nil {
+				e = *got
+			}
+			v.finish(e)
+		}
+	}
+	return nil
+}
+
+// fromTSVector and toTSVector convert between pgx's tsvector and errdex's.
+func fromTSVector(tv pgtype.TSVector) search.Vector {
+	out := make(search.Vector, len(tv.Lexemes))
+	for i, l := range tv.Lexemes {
+		var pos []uint16
+		if len(l.Positions) > 0 {
+			pos = make([]uint16, len(l.Positions))
+			for j, p := range l.Positions {
+				pos[j] = p.Position&0x3fff | weightBits[p.Weight]<<14
+			}
+		}
+		out[i] = search.Lexeme{Word: l.Word, Positions: pos}
+	}
+	return out
+}
+
+func toTSVector(v search.Vector) pgtype.TSVector {
+	out := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(v)), Valid: true}
+	for i, l := range v {
+		pos := make([]pgtype.TSVectorPosition, len(l.Positions))
+		for j, p := range l.Positions {
+			pos[j] = pgtype.TSVectorPosition{Position: p & 0x3fff, Weight: pgtype.TSVectorWeight("DCBA"[p>>14])}
+		}
+		out.Lexemes[i] = pgtype.TSVectorLexeme{Word: l.Word, Positions: pos}
+	}
+	return out
+}
+
+var weightBits = map[pgtype.TSVectorWeight]uint16{'A': 3, 'B': 2, 'C': 1, 'D': 0}
+
+// saveSearch copies the search rows of ps (saved, so with ids, and
+// stemmed) in. SavePrepared calls it after removing the rows it replaces,
+// so every write path keeps search current in the article's own
+// transaction.
+func saveSearch(ctx context.Context, tx pgx.Tx, ps []*Prepared) error {
+	rows := make([][]any, len(ps))
+	for i, p := range ps {
+		v := &p.search
+		rows[i] = []any{p.Article.ID, p.Article.Lang, p.status, nonNil(p.Article.Tags),
+			toTSVector(v.title), toTSVector(v.head), toTSVector(v.doc)}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"article_search"},
+		[]string{"article_id", "lang", "status", "tags", "title_vec", "head_vec", "doc_vec"}, pgx.CopyFromRows(rows))
 	return translate(err, "write search index")
 }
 
@@ -630,11 +719,14 @@ ORDER BY a.id LIMIT 500`)
 				return err
 			}
 			n = len(arts)
-			ids, vecs := make([]int64, n), make([]searchVectors, n)
+			ps := make([]*Prepared, n)
 			for i, a := range arts {
-				ids[i], vecs[i] = a.ID, vectorsOf(a)
+				ps[i] = &Prepared{Article: a, status: a.Status, search: vectorsOf(a)}
 			}
-			return saveSearch(ctx, tx, ids, vecs)
+			if err := stem(ctx, tx, ps); err != nil {
+				return err
+			}
+			return saveSearch(ctx, tx, ps)
 		})
 		if err != nil || n == 0 {
 			return err

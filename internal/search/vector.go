@@ -1,0 +1,105 @@
+package search
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Vector is a tsvector: lexemes in byte order, each with its positions
+// packed as in Lexeme. Setweight and Concat do what PostgreSQL's
+// setweight() and || do, position for position, so that errdex can join
+// the Japanese and English halves of an article's vectors itself and
+// hand PostgreSQL finished vectors.
+type Vector []Lexeme
+
+// Limits of a tsvector position list (MAXNUMPOS, MAXENTRYPOS - 1).
+const (
+	maxPositions = 256
+	lastPos      = 1<<14 - 1
+)
+
+// Setweight returns v with every position's weight set to w (WeightA ...).
+func (v Vector) Setweight(w byte) Vector {
+	code := weightCode(w) << 14
+	out := make(Vector, len(v))
+	for i, l := range v {
+		pos := make([]uint16, len(l.Positions))
+		for j, p := range l.Positions {
+			pos[j] = p&lastPos | code
+		}
+		out[i] = Lexeme{Word: l.Word, Positions: pos}
+	}
+	return out
+}
+
+// Concat returns a || b: b's positions come after a's last one (capped at
+// the last position a tsvector holds), a lexeme in both keeps a's
+// positions then b's, at most 256.
+func Concat(a, b Vector) Vector {
+	var shift uint16
+	for _, l := range a {
+		for _, p := range l.Positions {
+			shift = max(shift, p&lastPos)
+		}
+	}
+	out := make(Vector, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i].Word < b[j].Word:
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j].Word < a[i].Word:
+			out = append(out, Lexeme{Word: b[j].Word, Positions: appendShifted(nil, b[j].Positions, shift)})
+			j++
+		default:
+			pos := append(make([]uint16, 0, len(a[i].Positions)+len(b[j].Positions)), a[i].Positions...)
+			out = append(out, Lexeme{Word: a[i].Word, Positions: appendShifted(pos, b[j].Positions, shift)})
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// appendShifted appends src's positions moved by shift to dst as
+// PostgreSQL's add_pos does: it stops at 256 positions or once the last
+// one is the highest a tsvector holds.
+func appendShifted(dst, src []uint16, shift uint16) []uint16 {
+	for _, p := range src {
+		if len(dst) >= maxPositions || len(dst) > 0 && dst[len(dst)-1]&lastPos == lastPos {
+			break
+		}
+		pos := min(uint32(p&lastPos)+uint32(shift), lastPos)
+		dst = append(dst, p&^lastPos|uint16(pos))
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	return dst
+}
+
+// String gives v as tsvector text ('word':1A,2 ...), for tests and logs.
+func (v Vector) String() string {
+	var b strings.Builder
+	for i, l := range v {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(l.Word))
+		b.WriteByte('\'')
+		for k, p := range l.Positions {
+			if k == 0 {
+				b.WriteByte(':')
+			} else {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(int(p & lastPos)))
+			if w := p >> 14; w != 0 {
+				b.WriteByte("DCBA"[w])
+			}
+		}
+	}
+	return b.String()
+}
