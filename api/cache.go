@@ -33,7 +33,7 @@ type cachedResponse struct {
 var (
 	jsonTypeH = []string{"application/json"}
 	gzipH     = []string{"gzip"}
-	varyH     = []string{"Accept-Language, Accept-Encoding"}
+	varyH     = []string{"Accept, Accept-Language, Accept-Encoding"}
 )
 
 // minGzip is the smallest body worth compressing.
@@ -107,7 +107,8 @@ func (c *responseCache) purge() {
 }
 
 // writeCached writes a cached answer with its validators, answering 304
-// when the client has it already and gzip when the client takes it.
+// when the client has it already and gzip when the client takes it. Its
+// Vary lists Accept too, for handleLookup.
 func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedResponse) {
 	h := w.Header() // keys in canonical form, as Header.Set would store them
 	h["Etag"] = c.etagH

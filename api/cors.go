@@ -34,9 +34,9 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		ExposedHeaders: corsExposed,
 		MaxAge:         600,
 	})
-	// The answer depends on Origin, so caches must key on it, whatever
-	// Vary the handler sets.
-	return c.Handler(vary("Origin")(next))
+	// The answer depends on Origin: go-chi/cors adds it to Vary, so
+	// handlers add to Vary (addVary) and never replace it.
+	return c.Handler(next)
 }
 
 // ParseOrigins reads a comma- or space-separated list of CORS origins:
@@ -76,40 +76,6 @@ func ParseFrameAncestors(list string) ([]string, error) {
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
-
-// vary makes sure a response's Vary lists names when its header is
-// written, even if the handler set Vary itself.
-func vary(names ...string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(&varyWriter{ResponseWriter: w, names: names}, r)
-		})
-	}
-}
-
-type varyWriter struct {
-	http.ResponseWriter
-	names []string
-	wrote bool
-}
-
-func (w *varyWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote = true
-		addVary(w.Header(), w.names...)
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *varyWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *varyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // addVary adds each name to Vary unless it is listed already.
 func addVary(h http.Header, names ...string) {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -62,7 +63,10 @@ type lookupRequest struct {
 }
 
 func parseLookup(r *http.Request) (lookupRequest, error) {
-	q := r.URL.Query()
+	var q url.Values // most lookups have no query: skip making an empty map
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	req := lookupRequest{raw: chi.URLParam(r, "code"), view: q.Get("view")}
 	var fields []article.FieldError
 	code, err := errcode.Parse(req.raw)
@@ -95,10 +99,12 @@ func parseLookup(r *http.Request) (lookupRequest, error) {
 
 // handleLookup answers GET /errors/{code}: the decoded code and its
 // articles. A valid code without articles still answers 200 with the
-// decode, which is useful on its own.
+// decode, which is useful on its own. Every answer varies by Accept (JSON,
+// or HTML for browsers).
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	req, err := parseLookup(r)
 	if err != nil {
+		addVary(w.Header(), "Accept")
 		var de *article.Error
 		errors.As(err, &de)
 		if de.Fields[0].Parameter == "code" {
@@ -110,7 +116,8 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsHTML(r) { // a browser following a link: the page (html.go)
-		s.writeLookupHTML(w, r, req)
+		addVary(w.Header(), "Accept")
+		s.writeConditional(w, r, func(w http.ResponseWriter, r *http.Request) { s.writeLookupHTML(w, r, req) })
 		return
 	}
 	key := req.view + "\x00" + strings.Join(req.prefs, ",") + "\x00" + req.raw

@@ -12,39 +12,44 @@ import (
 // conditional gives every successful GET that did not validate itself a
 // strong ETag from its body, and answers If-None-Match with 304: pages,
 // case lists and search results are then cheap to revalidate. Handlers
-// that set their own ETag (cached lookups, assets, single articles) and
-// no-store responses pass straight through.
+// that set their own ETag (assets, single articles) and no-store responses
+// pass straight through.
 func (s *Server) conditional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &conditionalWriter{ResponseWriter: w}
-		next.ServeHTTP(cw, r)
-		if !cw.buffering {
-			return
-		}
-		h := w.Header()
-		sum := sha256.Sum256(cw.buf.Bytes())
-		tag := `"` + hex.EncodeToString(sum[:12]) + `"`
-		h.Set("ETag", tag)
-		if h.Get("Cache-Control") == "" {
-			if _, editor := tokenFrom(r.Context()); editor {
-				h.Set("Cache-Control", "private, no-cache")
-			} else {
-				h.Set("Cache-Control", "public, no-cache") // revalidate: the 304 is cheap
-			}
-		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, tag) {
-			h.Del("Content-Length")
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		h.Set("Content-Length", strconv.Itoa(cw.buf.Len()))
-		w.WriteHeader(http.StatusOK)
-		w.Write(cw.buf.Bytes()) //nolint:errcheck // the client went away
+		s.writeConditional(w, r, next.ServeHTTP)
 	})
+}
+
+// writeConditional runs write under conditional's rules.
+func (s *Server) writeConditional(w http.ResponseWriter, r *http.Request, write http.HandlerFunc) {
+	cw := &conditionalWriter{ResponseWriter: w}
+	write(cw, r)
+	if !cw.buffering {
+		return
+	}
+	h := w.Header()
+	sum := sha256.Sum256(cw.buf.Bytes())
+	tag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h.Set("ETag", tag)
+	if h.Get("Cache-Control") == "" {
+		if _, editor := tokenFrom(r.Context()); editor {
+			h.Set("Cache-Control", "private, no-cache")
+		} else {
+			h.Set("Cache-Control", "public, no-cache") // revalidate: the 304 is cheap
+		}
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, tag) {
+		h.Del("Content-Length")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(cw.buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(cw.buf.Bytes()) //nolint:errcheck // the client went away
 }
 
 // conditionalWriter buffers a 200 response that carries no validator of

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -119,7 +118,7 @@ func (s *Server) writeLookupPage(w http.ResponseWriter, r *http.Request, req loo
 func (s *Server) writeHTMLError(w http.ResponseWriter, r *http.Request, err error) {
 	kind := article.KindOf(err)
 	status := problemTypes[kind].status
-	reqID := middleware.GetReqID(r.Context())
+	reqID := requestID(r.Context())
 	p := &errorPage{Status: status, Title: http.StatusText(status), RequestID: reqID}
 	var de *article.Error
 	if errors.As(err, &de) && kind != article.KindInternal {

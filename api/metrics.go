@@ -1,8 +1,11 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,6 +37,23 @@ type metrics struct {
 
 	importRuns        *prometheus.CounterVec // by result: ok, failed
 	importFailedFiles prometheus.Counter
+
+	// series maps a method, route and status to their request counter and
+	// duration histogram: finding them by label values hashes the labels
+	// and takes a lock on every request. Copied on write; label values are
+	// few (route patterns, not paths), so writes stop soon after start.
+	series   atomic.Pointer[map[seriesKey]requestSeries]
+	seriesMu sync.Mutex
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // newMetrics registers errdex's metrics, the database pool's and the Go
@@ -109,9 +129,35 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	default:
 		method = "other"
 	}
-	code := strconv.Itoa(status)
-	m.requests.WithLabelValues(method, route, code).Inc()
-	m.duration.WithLabelValues(method, route, code).Observe(d.Seconds())
+	k := seriesKey{method, route, status}
+	rs, ok := requestSeries{}, false
+	if all := m.series.Load(); all != nil {
+		rs, ok = (*all)[k]
+	}
+	if !ok {
+		rs = m.addSeries(k)
+	}
+	rs.requests.Inc()
+	rs.duration.Observe(d.Seconds())
+}
+
+func (m *metrics) addSeries(k seriesKey) requestSeries {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	old := m.series.Load()
+	if old != nil {
+		if rs, ok := (*old)[k]; ok {
+			return rs
+		}
+	}
+	code := strconv.Itoa(k.status)
+	rs := requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
+	all := map[seriesKey]requestSeries{k: rs}
+	if old != nil {
+		maps.Copy(all, *old)
+	}
+	m.series.Store(&all)
+	return rs
 }
 
 // ObserveImport counts an import run by this process (such as the seed

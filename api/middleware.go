@@ -1,95 +1,71 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
-// accessLog writes one line per request with its id, route and outcome.
-func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		s.metrics.inFlight.Inc()
-		defer s.metrics.inFlight.Dec()
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		route := ""
-		if rc := chi.RouteContext(r.Context()); rc != nil {
-			route = rc.RoutePattern()
-		}
-		if route == "" {
-			route = s.routeOf(r) // answered by a middleware before routing: 401, 429, ...
-		}
-		level := slog.LevelInfo
-		switch {
-		case status >= 500:
-			level = slog.LevelError
-		case status >= 400:
-			level = slog.LevelWarn
-		}
-		s.metrics.observe(r.Method, route, status, time.Since(start))
-		s.logger.LogAttrs(r.Context(), level, "request",
-			slog.String("request_id", middleware.GetReqID(r.Context())),
+// routeContexts recycles chi's routing contexts, as chi's own ServeHTTP does.
+var routeContexts = sync.Pool{New: func() any { return chi.NewRouteContext() }}
+
+// ServeHTTP is where every request starts. It gives the request its id
+// (echoed in X-Request-Id), its deadline (cfg.RequestTimeout: no database
+// call made for it can outlive it, so a stalled database turns into a 503
+// instead of a hung client) and its routing context, all in one
+// allocation; then, once answered, counts it in the metrics and writes its
+// access-log line with its id, route and outcome.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := &request{parent: r.Context(), id: newRequestID(r), route: routeContexts.Get().(*chi.Context)}
+	q.route.Reset()
+	q.route.Routes = s.router
+	if s.cfg.RequestTimeout > 0 {
+		q.deadline = start.Add(s.cfg.RequestTimeout)
+	}
+	q.w.ResponseWriter = w
+	q.idH[0] = q.id
+	w.Header()[middleware.RequestIDHeader] = q.idH[:]
+	r = r.WithContext(q)
+	s.metrics.inFlight.Inc()
+	s.router.ServeHTTP(&q.w, r)
+	s.metrics.inFlight.Dec()
+	q.end()
+
+	status := q.w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	route := q.route.RoutePattern()
+	if route == "" {
+		route = s.routeOf(r) // answered by a middleware before routing: 401, 429, ...
+	}
+	routeContexts.Put(q.route)
+	elapsed := time.Since(start)
+	s.metrics.observe(r.Method, route, status, elapsed)
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case status >= 400:
+		level = slog.LevelWarn
+	}
+	if h := s.logger.Handler(); h.Enabled(r.Context(), level) {
+		// A record made here, not by Logger.LogAttrs, skips looking up the
+		// caller's program counter, which no access-log line shows.
+		rec := slog.NewRecord(time.Now(), level, "request", 0)
+		rec.AddAttrs(slog.String("request_id", q.id),
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
-			slog.Duration("duration", time.Since(start)))
-	})
-}
-
-// requestID gives every request an id: the client's X-Request-Id when it
-// sent a sane one (so its logs and ours join up), else a generated one. The
-// id is echoed in the response's X-Request-Id.
-func requestID(next http.Handler) http.Handler {
-	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(middleware.RequestIDHeader, middleware.GetReqID(r.Context()))
-		next.ServeHTTP(w, r)
-	})
-	generate := middleware.RequestID(echo)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !saneRequestID(id) {
-			r.Header.Del(middleware.RequestIDHeader)
-		}
-		generate.ServeHTTP(w, r)
-	})
-}
-
-// saneRequestID accepts up to 128 printable ASCII characters: anything
-// else would let a client smuggle noise into every log line.
-func saneRequestID(id string) bool {
-	if len(id) > 128 {
-		return false
+			slog.Int("status", status), slog.Int("bytes", q.w.bytes),
+			slog.Duration("duration", elapsed))
+		h.Handle(r.Context(), rec) //nolint:errcheck // nowhere to report a failed log write
 	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// deadline bounds the request's context by cfg.RequestTimeout, so no
-// database call made for it can outlive it: a stalled database turns into
-// a 503 instead of a hung client.
-func (s *Server) deadline(next http.Handler) http.Handler {
-	if s.cfg.RequestTimeout <= 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // routeOf finds the route pattern r would have been routed to ("" if none).
@@ -109,7 +85,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.logger.Error("panic", "request_id", middleware.GetReqID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.logger.Error("panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				s.writeError(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
@@ -117,12 +93,19 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// Values of the headers every response carries, shared (len == cap, so an
+// Add copies rather than writing into them).
+var (
+	nosniffH    = []string{"nosniff"}
+	noReferrerH = []string{"no-referrer"}
+)
+
 // securityHeaders sets headers every response carries.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h := w.Header() // keys in canonical form, as Header.Set would store them
+		h["X-Content-Type-Options"] = nosniffH
+		h["Referrer-Policy"] = noReferrerH
 		next.ServeHTTP(w, r)
 	})
 }
@@ -140,7 +123,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 				Detail: fmt.Sprintf("the body may not exceed %d bytes", limit)})
 			return
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/errdex/errdex/internal/article"
 )
 
@@ -50,7 +48,7 @@ const (
 // writeProblem sends p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.Instance = r.URL.Path
-	p.RequestID = middleware.GetReqID(r.Context())
+	p.RequestID = requestID(r.Context())
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSONStatus(w, p.Status, p)
@@ -67,7 +65,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// The client hung up: nobody reads this answer and nothing failed
 		// on our side. 499 (nginx's "client closed request") keeps it out
 		// of the 5xx counts and error logs.
-		s.logger.Debug("client went away", "request_id", middleware.GetReqID(r.Context()), "err", err)
+		s.logger.Debug("client went away", "request_id", requestID(r.Context()), "err", err)
 		w.WriteHeader(statusClientClosed)
 		return
 	}
@@ -85,7 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelError
 	}
 	s.logger.LogAttrs(r.Context(), level, "request failed",
-		slog.String("request_id", middleware.GetReqID(r.Context())), slog.Int("status", p.Status), slog.Any("err", err))
+		slog.String("request_id", requestID(r.Context())), slog.Int("status", p.Status), slog.Any("err", err))
 	if p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}

@@ -85,7 +85,7 @@ func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
 			full = append(full, resolvedCode{Text: m.Text, Start: m.Start, End: m.End, Result: res})
 		}
 	}
-	w.Header().Set("Vary", "Accept-Language")
+	addVary(w.Header(), "Accept-Language")
 	if req.View == viewBrief {
 		writeJSON(w, map[string]any{"codes": briefs})
 		return
