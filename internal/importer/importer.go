@@ -100,15 +100,14 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 			jobs = append(jobs, job{src, name})
 		}
 	}
-	p := startParsing(jobs, opts.Progress)
-	defer p.wg.Wait()
-
 	// An all-or-nothing run writes each batch as soon as it is parsed, so
 	// the database works while the other files are parsed: a failure found
 	// later rolls everything back. Otherwise which files are written
 	// depends on all of them (a duplicate fails both files), so parsing
 	// ends first.
 	stream := !opts.KeepGoing && !opts.DryRun
+	p := startParsing(jobs, stream, opts.Progress)
+	defer p.wg.Wait()
 	err := st.InTx(ctx, func(tx pgx.Tx) error {
 		if stream {
 			if err := p.writeAsParsed(ctx, st, tx, opts.Progress); err != nil {
@@ -164,28 +163,45 @@ type job struct {
 	name string
 }
 
+// lookahead is how many batches parsing may run ahead of writing in a
+// streamed run: enough to keep the database busy, few enough that a large
+// import holds a few batches in memory rather than all of them.
+const lookahead = 2
+
 // parsing is a run's files being parsed and encoded on every core (the
 // work is CPU-bound and files are independent), in file order so that
 // batches complete roughly one after another.
 type parsing struct {
-	files  []parsed
-	batch  []chan struct{} // batch[b] is closed once files of batch b are all parsed
-	left   []atomic.Int32  // files of each batch still being parsed
-	failed atomic.Bool     // some file failed to parse
-	wg     sync.WaitGroup
+	files    []parsed
+	start    []chan struct{} // start[b] is closed once batch b may be parsed
+	released int             // how many of start are closed
+	batch    []chan struct{} // batch[b] is closed once files of batch b are all parsed
+	left     []atomic.Int32  // files of each batch still being parsed
+	failed   atomic.Bool     // some file failed to parse
+	wg       sync.WaitGroup
 }
 
-func startParsing(jobs []job, progress func(stage string, done, total int)) *parsing {
+// startParsing parses jobs in the background: everything at once, or,
+// when stream is set, batches as release allows.
+func startParsing(jobs []job, stream bool, progress func(stage string, done, total int)) *parsing {
 	n := (len(jobs) + batchSize - 1) / batchSize
-	p := &parsing{files: make([]parsed, len(jobs)), batch: make([]chan struct{}, n), left: make([]atomic.Int32, n)}
+	p := &parsing{files: make([]parsed, len(jobs)), start: make([]chan struct{}, n),
+		batch: make([]chan struct{}, n), left: make([]atomic.Int32, n)}
 	for b := range n {
+		p.start[b] = make(chan struct{})
 		p.batch[b] = make(chan struct{})
 		p.left[b].Store(int32(min(batchSize, len(jobs)-b*batchSize)))
+	}
+	if stream {
+		p.release(lookahead)
+	} else {
+		p.release(n)
 	}
 	var next atomic.Int64
 	for range runtime.GOMAXPROCS(0) {
 		p.wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				<-p.start[i/batchSize]
 				p.files[i] = parseFile(jobs[i].src, jobs[i].name)
 				if p.files[i].res.Status == StatusFailed {
 					p.failed.Store(true)
@@ -210,6 +226,7 @@ func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx,
 	ctx, cancel := context.WithCancel(ctx)
 	var stemming sync.WaitGroup
 	defer func() { cancel(); stemming.Wait() }()
+	defer p.release(len(p.start)) // stopping early, the rest is still parsed for the report
 	stemmed := p.stemAhead(ctx, st, &stemming)
 	seen := make(map[store.Key]bool, len(p.files))
 	for b := range p.batch {
@@ -236,11 +253,23 @@ func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx,
 		if err := writeBatch(ctx, tx, chunk, false); err != nil {
 			return err
 		}
+		for i := range chunk {
+			chunk[i].art, chunk[i].prep = nil, nil // written: only the report is needed now
+		}
+		p.release(b + 1 + lookahead)
 		if progress != nil {
 			progress("written", b*batchSize+len(chunk), len(p.files))
 		}
 	}
 	return nil
+}
+
+// release lets parsing start on the batches before n. Only the goroutine
+// that started parsing calls it.
+func (p *parsing) release(n int) {
+	for ; p.released < min(n, len(p.start)); p.released++ {
+		close(p.start[p.released])
+	}
 }
 
 func (p *parsing) chunk(b int) []parsed {
@@ -354,8 +383,8 @@ func writeBatch(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) err
 func prune(ctx context.Context, tx pgx.Tx, sources []Source, files []parsed, dryRun bool, rep *Report) error {
 	present := map[store.Key]bool{}
 	for _, f := range files {
-		if f.art != nil {
-			present[store.Key{Slug: f.art.Slug, Lang: f.art.Lang}] = true
+		if f.res.Slug != "" { // parsed: a prune follows only a run without failures
+			present[store.Key{Slug: f.res.Slug, Lang: f.res.Lang}] = true
 		}
 	}
 	var gone []*article.Article
@@ -416,10 +445,10 @@ func parseFile(src Source, name string) parsed {
 func markDuplicates(files []parsed) {
 	first := map[store.Key]*FileResult{}
 	for _, f := range files {
-		if f.art == nil {
+		if f.res.Status == StatusFailed {
 			continue
 		}
-		k := store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
+		k := store.Key{Slug: f.res.Slug, Lang: f.res.Lang}
 		if prev, ok := first[k]; ok {
 			f.res.Status = StatusFailed
 			f.res.Error = fmt.Sprintf("%s: duplicate article %s/%s, also in %s", f.res.Path, k.Slug, k.Lang, prev.Path)
