@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,9 +40,19 @@ var (
 // minGzip is the smallest body worth compressing.
 const minGzip = 1024
 
+// gzipWriters recycles compressors: each holds about a megabyte of state,
+// too much to make again for every cache miss.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	return zw
+}}
+
+// newCachedResponse keeps copies of body (and its gzip) of exactly their
+// length: an encoder's buffer may be twice as large, and the cache holds
+// them for long.
 func newCachedResponse(body []byte, contentLang string, lastModified time.Time) *cachedResponse {
 	sum := sha256.Sum256(body)
-	c := &cachedResponse{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	c := &cachedResponse{body: bytes.Clone(body), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	c.etagH = []string{c.etag}
 	c.lengthH = []string{strconv.Itoa(len(body))}
 	if contentLang != "" {
@@ -52,17 +63,21 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time) 
 	}
 	if len(body) >= minGzip {
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
 		zw.Write(body) //nolint:errcheck // writes to memory
 		zw.Close()
-		c.gzipped = buf.Bytes()
+		gzipWriters.Put(zw)
+		c.gzipped = bytes.Clone(buf.Bytes())
 		c.gzipLengthH = []string{strconv.Itoa(len(c.gzipped))}
 	}
 	return c
 }
 
-func (c *cachedResponse) weight() uint32 {
-	return uint32(len(c.body) + len(c.gzipped) + 256)
+// weight is about what the entry holds in memory: its bodies, and its
+// key, struct and header values.
+func (c *cachedResponse) weight(key string) uint32 {
+	return uint32(cap(c.body) + cap(c.gzipped) + len(key) + 512)
 }
 
 // responseCache holds encoded answers up to a byte budget. Every write to
@@ -78,7 +93,7 @@ func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {
 	c := &responseCache{}
 	c.entries = otter.Must(&otter.Options[string, *cachedResponse]{
 		MaximumWeight: maxBytes,
-		Weigher:       func(_ string, v *cachedResponse) uint32 { return v.weight() },
+		Weigher:       func(k string, v *cachedResponse) uint32 { return v.weight(k) },
 		OnDeletion: func(e otter.DeletionEvent[string, *cachedResponse]) {
 			if e.WasEvicted() {
 				onEvict()
