@@ -4,6 +4,8 @@
 # GET /errors/{code} with wrk against
 #   A  errdex, cache on and warm
 #   B  bench/minimal: net/http writing the same bytes from memory
+#   B' bench/minimal sending errdex's response headers too (BENCH_HEADERS=0
+#      leaves it out): what net/http charges for the headers errdex must send
 #   C  nginx serving the same bytes as static files
 #   D  errdex with the cache off (the database-bound path)
 # alternating A B C D A B C D ..., print medians and ratios, then the Go
@@ -17,7 +19,9 @@
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_PORT (first port
 # tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks),
 # BENCH_GO_BUDGET (240: seconds for all of them), BENCH_GZIP (1 adds a
-# fifth target: errdex cached, asked with Accept-Encoding: gzip), BENCH_REV
+# fifth target: errdex cached, asked with Accept-Encoding: gzip),
+# BENCH_LOG_LEVEL (errdex's ERRDEX_LOG_LEVEL, info: the default, so every
+# request writes its access-log line, as in production), BENCH_REV
 # (measure that commit, e.g. HEAD, from a clean copy: `git archive`,
 # instead of the work tree with whatever is being edited in it).
 set -euo pipefail
@@ -174,9 +178,10 @@ free_port P_CACHED
 free_port P_UNCACHED
 free_port P_MINIMAL
 free_port P_NGINX
+free_port P_MINHDR
 serve() { # serve PORT CACHE_BYTES LOGNAME
 	env DATABASE_URL="$DSN" ERRDEX_ADDR="127.0.0.1:$1" ERRDEX_CACHE_BYTES="$2" ERRDEX_RATE_LIMIT=0 \
-		ERRDEX_MIGRATE=false ERRDEX_SEED=false ERRDEX_LOG_LEVEL=warn ERRDEX_LOG_FORMAT=json \
+		ERRDEX_MIGRATE=false ERRDEX_SEED=false ERRDEX_LOG_LEVEL="${BENCH_LOG_LEVEL:-info}" ERRDEX_LOG_FORMAT=json \
 		"$WORK/errdex" serve >"$WORK/$3.log" 2>&1 &
 	PIDS+=($!)
 }
@@ -186,7 +191,7 @@ serve "$P_UNCACHED" 0 errdex-uncached
 PID_UNCACHED=$!
 wait_http "http://127.0.0.1:$P_CACHED/healthz" "$PID_CACHED"
 wait_http "http://127.0.0.1:$P_UNCACHED/healthz" "$PID_UNCACHED"
-log "errdex cached on :$P_CACHED (cache ${ERRDEX_CACHE_BYTES:-67108864} bytes), uncached on :$P_UNCACHED"
+log "errdex cached on :$P_CACHED (cache ${ERRDEX_CACHE_BYTES:-67108864} bytes), uncached on :$P_UNCACHED; log level ${BENCH_LOG_LEVEL:-info}"
 
 # The bodies: every code once from the cached errdex (which warms it too),
 # a sample checked against the uncached one.
@@ -199,6 +204,15 @@ shuf -n "$HOT" --random-source=<(yes) "$WORK/codes.txt" >"$WORK/hot.txt"
 "$WORK/minimal" -addr "127.0.0.1:$P_MINIMAL" -dir "$WORK/bodies" >"$WORK/minimal.log" 2>&1 &
 PIDS+=($!)
 PID_MINIMAL=$!
+# errdex's headers on a cached answer, but those minimal sets itself.
+first=$(head -n 1 "$WORK/hot.txt")
+curl -fsS -o /dev/null -D - "http://127.0.0.1:$P_CACHED/errors/$first" | tr -d '\r' |
+	grep -viE '^(HTTP/|date:|content-length:|content-type:|$)' >"$WORK/headers.txt"
+if [ "${BENCH_HEADERS:-1}" != 0 ]; then
+	"$WORK/minimal" -addr "127.0.0.1:$P_MINHDR" -dir "$WORK/bodies" -headers "$WORK/headers.txt" >"$WORK/minhdr.log" 2>&1 &
+	PIDS+=($!)
+	PID_MINHDR=$!
+fi
 
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -232,22 +246,26 @@ EOF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
 PIDS+=($!)
 PID_NGINX=$!
-first=$(head -n 1 "$WORK/hot.txt")
 wait_http "http://127.0.0.1:$P_MINIMAL/errors/$first" "$PID_MINIMAL"
+[ "${BENCH_HEADERS:-1}" = 0 ] || wait_http "http://127.0.0.1:$P_MINHDR/errors/$first" "$PID_MINHDR"
 wait_http "http://127.0.0.1:$P_NGINX/errors/$first" "$PID_NGINX"
 for p in "$P_MINIMAL" "$P_NGINX"; do
 	cmp -s <(curl -fsS "http://127.0.0.1:$p/errors/$first") "$WORK/bodies/$first.json" || die "port $p does not serve the fetched body"
 done
 log "minimal on :$P_MINIMAL, nginx on :$P_NGINX; $HOT codes in the request mix"
+[ "${BENCH_HEADERS:-1}" = 0 ] || log "minimal + errdex's $(wc -l <"$WORK/headers.txt") headers on :$P_MINHDR: $(cut -d: -f1 "$WORK/headers.txt" | paste -sd, | sed 's/,/, /g')"
 "$WORK/fetch" -url "http://127.0.0.1:$P_CACHED" -codes "$WORK/hot.txt" | while read -r line; do log "warm pass: $line"; done
 
 # 3. Measure, alternating the targets.
-NAMES=(cached minimal nginx uncached)
+NAMES=(cached minimal)
+[ "${BENCH_HEADERS:-1}" = 0 ] || NAMES+=(minhdr)
+NAMES+=(nginx uncached)
 [ "${BENCH_GZIP:-0}" = 0 ] || NAMES+=(gzip)
 declare -A URL=([cached]="http://127.0.0.1:$P_CACHED" [minimal]="http://127.0.0.1:$P_MINIMAL"
-	[nginx]="http://127.0.0.1:$P_NGINX" [uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED")
-declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal net/http" [nginx]="nginx static files"
-	[uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip")
+	[minhdr]="http://127.0.0.1:$P_MINHDR" [nginx]="http://127.0.0.1:$P_NGINX"
+	[uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED")
+declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal net/http" [minhdr]="minimal + errdex headers"
+	[nginx]="nginx static files" [uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip")
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
 run_wrk() { # run_wrk DURATION TARGET -> RESULT line
@@ -256,6 +274,18 @@ run_wrk() { # run_wrk DURATION TARGET -> RESULT line
 	wrk -t"$THREADS" -c"$CONNS" -d"$1" --timeout 5s -s bench/lookup.lua "${URL[$2]}" -- "$WORK/hot.txt" $enc | grep '^RESULT ' ||
 		die "wrk against ${LABEL[$2]} gave no result"
 }
+# cpu_ticks TARGET: user+system CPU clock ticks its server processes have
+# used (nginx: its workers). Per request, it is less bent by the machine's
+# other load than requests/s, though PostgreSQL's share of a cache miss is
+# not in it.
+declare -A PID_OF=([cached]=$PID_CACHED [minimal]=$PID_MINIMAL [minhdr]=${PID_MINHDR:-} [uncached]=$PID_UNCACHED
+	[gzip]=$PID_CACHED [nginx]="$(pgrep -P "$PID_NGINX" | paste -sd' ')")
+cpu_ticks() {
+	local pid sum=0
+	for pid in ${PID_OF[$1]}; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+	echo "$sum"
+}
+TICK=$(getconf CLK_TCK)
 metric() { curl -fsS "http://127.0.0.1:$P_CACHED/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
 
 if [ "${BENCH_GZIP:-0}" != 0 ]; then
@@ -270,10 +300,13 @@ LOAD_BEFORE=$(loadavg)
 log "load average before the runs: $LOAD_BEFORE"
 for r in $(seq "$ROUNDS"); do
 	for t in "${NAMES[@]}"; do
+		c0=$(cpu_ticks "$t")
 		line=$(run_wrk "$DURATION" "$t")
+		c1=$(cpu_ticks "$t")
 		read -r _ rps p50 p99 n non2xx errs <<<"$line"
-		echo "$t $r $rps $p50 $p99 $n $non2xx $errs" >>"$RESULTS"
-		log "round $r: $(printf '%-20s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%d requests, %d non-2xx, %d socket errors)' "${LABEL[$t]}" "$rps" "$p50" "$p99" "$n" "$non2xx" "$errs")"
+		cpu=$(awk -v t="$((c1 - c0))" -v hz="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+		echo "$t $r $rps $p50 $p99 $n $non2xx $errs $cpu" >>"$RESULTS"
+		log "round $r: $(printf '%-24s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %6.1f us CPU/req  (%d requests, %d non-2xx, %d socket errors)' "${LABEL[$t]}" "$rps" "$p50" "$p99" "$cpu" "$n" "$non2xx" "$errs")"
 		[ "$non2xx" -eq 0 ] && [ "$errs" -eq 0 ] || die "$t answered errors"
 	done
 done
@@ -290,33 +323,39 @@ median() { # median TARGET COLUMN
 	awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$RESULTS" | sort -g |
 		awk '{v[NR] = $1} END {if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
-declare -A RPS P50 P99
+declare -A RPS P50 P99 CPU
 for t in "${NAMES[@]}"; do
 	RPS[$t]=$(median "$t" 3)
 	P50[$t]=$(median "$t" 4)
 	P99[$t]=$(median "$t" 5)
+	CPU[$t]=$(median "$t" 9)
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 runs() { awk -v t="$1" '$1 == t {printf "%s%.0f", sep, $3; sep = " / "}' "$RESULTS"; }
+ratio_row() { # ratio_row LABEL A B
+	echo "| $1 | $(ratio "${RPS[$2]}" "${RPS[$3]}") | $(ratio "${P50[$2]}" "${P50[$3]}") | $(ratio "${P99[$2]}" "${P99[$3]}") | $(ratio "${CPU[$2]}" "${CPU[$3]}") |"
+}
 
 echo
 echo "== GET /errors/{code}: wrk -t$THREADS -c$CONNS, $ROUNDS rounds × $DURATION per target, alternating; $HOT codes at random, $N articles"
 echo
-echo "| target | req/s (median) | p50 ms | p99 ms | req/s per round |"
-echo "|---|---:|---:|---:|---|"
+echo "| target | req/s (median) | p50 ms | p99 ms | server CPU µs/req | req/s per round |"
+echo "|---|---:|---:|---:|---:|---|"
 for t in "${NAMES[@]}"; do
-	printf '| %s | %.0f | %.2f | %.2f | %s |\n' "${LABEL[$t]}" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" "$(runs "$t")"
+	printf '| %s | %.0f | %.2f | %.2f | %.1f | %s |\n' "${LABEL[$t]}" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" "${CPU[$t]}" "$(runs "$t")"
 done
 echo
-echo "| ratio | req/s | p50 | p99 |"
-echo "|---|---:|---:|---:|"
-echo "| errdex (cached) / minimal net/http | $(ratio "${RPS[cached]}" "${RPS[minimal]}") | $(ratio "${P50[cached]}" "${P50[minimal]}") | $(ratio "${P99[cached]}" "${P99[minimal]}") |"
-echo "| errdex (cached) / nginx | $(ratio "${RPS[cached]}" "${RPS[nginx]}") | $(ratio "${P50[cached]}" "${P50[nginx]}") | $(ratio "${P99[cached]}" "${P99[nginx]}") |"
-echo "| minimal net/http / nginx | $(ratio "${RPS[minimal]}" "${RPS[nginx]}") | $(ratio "${P50[minimal]}" "${P50[nginx]}") | $(ratio "${P99[minimal]}" "${P99[nginx]}") |"
-echo "| errdex cached / uncached | $(ratio "${RPS[cached]}" "${RPS[uncached]}") | $(ratio "${P50[cached]}" "${P50[uncached]}") | $(ratio "${P99[cached]}" "${P99[uncached]}") |"
-if [ -n "${RPS[gzip]:-}" ]; then
-	echo "| errdex cached, gzip / nginx (identity) | $(ratio "${RPS[gzip]}" "${RPS[nginx]}") | $(ratio "${P50[gzip]}" "${P50[nginx]}") | $(ratio "${P99[gzip]}" "${P99[nginx]}") |"
+echo "| ratio | req/s | p50 | p99 | CPU/req |"
+echo "|---|---:|---:|---:|---:|"
+ratio_row "errdex (cached) / minimal net/http" cached minimal
+if [ -n "${RPS[minhdr]:-}" ]; then
+	ratio_row "errdex (cached) / minimal + errdex headers" cached minhdr
+	ratio_row "minimal + errdex headers / minimal" minhdr minimal
 fi
+ratio_row "errdex (cached) / nginx" cached nginx
+ratio_row "minimal net/http / nginx" minimal nginx
+ratio_row "errdex cached / uncached" cached uncached
+[ -z "${RPS[gzip]:-}" ] || ratio_row "errdex cached, gzip / nginx (identity)" gzip nginx
 echo
 echo "errdex cache during the measured runs: $HITS hits, $MISSES misses ($(awk -v h="$HITS" -v m="$MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits); $EVICTIONS evictions since start"
 echo "RSS after the runs: errdex cached $RSS_CACHED; errdex uncached $RSS_UNCACHED; minimal $RSS_MINIMAL"

@@ -3,7 +3,11 @@
 // GET /errors/{code} with those bytes, and nothing else — no router, no
 // middleware, no logging, no metrics.
 //
-//	go run ./bench/minimal -addr 127.0.0.1:8082 -dir bodies/
+// With -headers it also sends the header lines of a file (such as the ones
+// errdex sends with an answer) on every response: what net/http alone
+// charges for writing them.
+//
+//	go run ./bench/minimal -addr 127.0.0.1:8082 -dir bodies/ [-headers FILE]
 package main
 
 import (
@@ -20,7 +24,20 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8082", "listen address")
 	dir := flag.String("dir", "", "folder of CODE.json response bodies")
+	headersFile := flag.String("headers", "", `file of "Name: value" lines to send on every response too`)
 	flag.Parse()
+	extra := http.Header{}
+	if *headersFile != "" {
+		b, err := os.ReadFile(*headersFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			if name, value, ok := strings.Cut(line, ":"); ok {
+				extra.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+			}
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(*dir, "*.json"))
 	if err != nil || len(files) == 0 {
 		log.Fatalf("no *.json in %q (%v)", *dir, err)
@@ -46,11 +63,14 @@ func main() {
 			return
 		}
 		h := w.Header()
+		for name, values := range extra {
+			h[name] = values
+		}
 		h["Content-Type"] = contentType
 		h["Content-Length"] = res.length
 		w.Write(res.body) //nolint:errcheck // the client went away
 	})
-	log.Printf("minimal: %d bodies, listening on %s", len(bodies), *addr)
+	log.Printf("minimal: %d bodies, %d extra headers, listening on %s", len(bodies), len(extra), *addr)
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
