@@ -287,6 +287,9 @@ func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitG
 	for b := range out {
 		out[b] = make(chan error, 1)
 	}
+	// The transaction holds one connection; with no other to stem on,
+	// waiting for one would wait for ever.
+	ahead := st.Pool().Config().MaxConns >= 2
 	wg.Go(func() {
 		for b, done := range p.batch {
 			select {
@@ -294,7 +297,7 @@ func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitG
 			case <-ctx.Done():
 				return
 			}
-			if p.failed.Load() {
+			if p.failed.Load() || !ahead {
 				out[b] <- nil
 				continue
 			}

@@ -3,9 +3,11 @@ package importer_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/errdex/errdex/internal/importer"
 	"github.com/errdex/errdex/internal/store"
@@ -196,5 +198,33 @@ func TestLateFailureUndoesWrittenBatches(t *testing.T) {
 				t.Errorf("articles after a failed run = %d, want 0", n)
 			}
 		})
+	}
+}
+
+// TestImportWithOneConnection: the importer stems on a second connection
+// while its transaction holds the first; a pool of one must not deadlock.
+func TestImportWithOneConnection(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	u, err := url.Parse(testdb.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	st, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tree := fstest.MapFS{}
+	for i := range 1500 {
+		tree[fmt.Sprintf("%04d.md", i)] = &fstest.MapFile{Data: []byte(doc(fmt.Sprintf("one-%04d", i), "0x80070005", ""))}
+	}
+	rep, err := importer.Run(ctx, st, []importer.Source{{Name: "kb", FS: tree}}, importer.Options{})
+	if err != nil || rep.Created != 1500 {
+		t.Fatalf("import with one connection: %v, %d created", err, rep.Created)
 	}
 }
