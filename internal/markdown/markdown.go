@@ -74,6 +74,7 @@ func Parse(path string, src []byte) (a *article.Article, warnings []Warning, err
 type fileParser struct {
 	path     string
 	body     []byte
+	text     string // body as a string, for substrings that cost no copy
 	bodyLine int
 	newlines []int // offsets of '\n' in body, for line numbers
 	warnings []Warning
@@ -93,6 +94,7 @@ func (p *fileParser) parse(src []byte) (*article.Article, error) {
 		return nil, err
 	}
 	p.body = src[fm.bodyStart:]
+	p.text = string(p.body)
 	p.bodyLine = fm.bodyLine
 	for i, c := range p.body {
 		if c == '\n' {

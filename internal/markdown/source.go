@@ -94,7 +94,11 @@ func (p *fileParser) paraLines(n ast.Node) []string {
 	out := make([]string, 0, lines.Len())
 	for i := 0; i < lines.Len(); i++ {
 		seg := lines.At(i)
-		out = append(out, strings.TrimSuffix(string(seg.Value(p.body)), "\n"))
+		line := p.text[seg.Start:seg.Stop]
+		if seg.Padding > 0 { // tab stops made spaces: goldmark writes them out
+			line = string(seg.Value(p.body))
+		}
+		out = append(out, strings.TrimSuffix(line, "\n"))
 	}
 	if len(out) > 0 {
 		out[len(out)-1] = strings.TrimRight(out[len(out)-1], " \t")

@@ -196,13 +196,6 @@ func (d *Document) grouped() (start []int32, positions []uint16) {
 	return start, positions
 }
 
-func (g bigram) String() string {
-	if g[1] == 0 {
-		return string(g[0])
-	}
-	return string(g[:])
-}
-
 // Lexemes returns the Japanese half in tsvector order (lexemes sorted by
 // their bytes), so PostgreSQL takes it in binary form without sorting.
 func (d *Document) Lexemes() []Lexeme {
@@ -220,9 +213,23 @@ func (d *Document) Lexemes() []Lexeme {
 		}
 		return int(ga[1] - gb[1])
 	})
-	out := make([]Lexeme, len(order))
+	// Every word is a slice of one string: one allocation, not one a lexeme.
+	var words strings.Builder
+	words.Grow(6 * len(order))
+	ends := make([]int32, len(order))
 	for i, g := range order {
-		out[i] = Lexeme{Word: d.grams[g].String(), Positions: positions[start[g]:start[g+1]:start[g+1]]}
+		words.WriteRune(d.grams[g][0])
+		if r := d.grams[g][1]; r != 0 {
+			words.WriteRune(r)
+		}
+		ends[i] = int32(words.Len())
+	}
+	all := words.String()
+	out := make([]Lexeme, len(order))
+	from := int32(0)
+	for i, g := range order {
+		out[i] = Lexeme{Word: all[from:ends[i]], Positions: positions[start[g]:start[g+1]:start[g+1]]}
+		from = ends[i]
 	}
 	return out
 }

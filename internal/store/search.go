@@ -137,16 +137,23 @@ func stem(ctx context.Context, q queryer, ps []*Prepared) error {
 	return nil
 }
 
-// fromTSVector and toTSVector convert between pgx's tsvector and errdex's.
+// fromTSVector and toTSVector convert between pgx's tsvector and errdex's,
+// each with one allocation for all of a vector's positions.
 func fromTSVector(tv pgtype.TSVector) search.Vector {
+	n := 0
+	for _, l := range tv.Lexemes {
+		n += len(l.Positions)
+	}
+	slab := make([]uint16, n)
 	out := make(search.Vector, len(tv.Lexemes))
 	for i, l := range tv.Lexemes {
-		var pos []uint16
-		if len(l.Positions) > 0 {
-			pos = make([]uint16, len(l.Positions))
-			for j, p := range l.Positions {
-				pos[j] = p.Position&0x3fff | weightBits[p.Weight]<<14
-			}
+		pos := slab[:len(l.Positions):len(l.Positions)]
+		slab = slab[len(l.Positions):]
+		for j, p := range l.Positions {
+			pos[j] = p.Position&0x3fff | weightBits[p.Weight]<<14
+		}
+		if len(pos) == 0 {
+			pos = nil
 		}
 		out[i] = search.Lexeme{Word: l.Word, Positions: pos}
 	}
@@ -154,9 +161,15 @@ func fromTSVector(tv pgtype.TSVector) search.Vector {
 }
 
 func toTSVector(v search.Vector) pgtype.TSVector {
+	n := 0
+	for _, l := range v {
+		n += len(l.Positions)
+	}
+	slab := make([]pgtype.TSVectorPosition, n)
 	out := pgtype.TSVector{Lexemes: make([]pgtype.TSVectorLexeme, len(v)), Valid: true}
 	for i, l := range v {
-		pos := make([]pgtype.TSVectorPosition, len(l.Positions))
+		pos := slab[:len(l.Positions):len(l.Positions)]
+		slab = slab[len(l.Positions):]
 		for j, p := range l.Positions {
 			pos[j] = pgtype.TSVectorPosition{Position: p & 0x3fff, Weight: pgtype.TSVectorWeight("DCBA"[p>>14])}
 		}
@@ -165,7 +178,7 @@ func toTSVector(v search.Vector) pgtype.TSVector {
 	return out
 }
 
-var weightBits = map[pgtype.TSVectorWeight]uint16{'A': 3, 'B': 2, 'C': 1, 'D': 0}
+var weightBits = [256]uint16{'A': 3, 'B': 2, 'C': 1}
 
 // saveSearch copies the search rows of ps (saved, so with ids, and
 // stemmed) in. SavePrepared calls it after removing the rows it replaces,
