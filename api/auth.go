@@ -27,15 +27,22 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// A refused token counts against the client's address, as rateLimit
+		// (which it never reaches) would count it: guessing tokens spends
+		// the same budget as any request, then gets 429.
 		scheme, secret, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			unauthorized(w, r, "the Authorization header must be: Bearer TOKEN")
+			if s.withinLimit(w, r) {
+				unauthorized(w, r, "the Authorization header must be: Bearer TOKEN")
+			}
 			return
 		}
 		tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if article.KindOf(err) == article.KindNotFound {
-				unauthorized(w, r, "the token is unknown or revoked")
+				if s.withinLimit(w, r) {
+					unauthorized(w, r, "the token is unknown or revoked")
+				}
 				return
 			}
 			s.writeError(w, r, err)

@@ -146,6 +146,37 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestRateLimitCountsRefusedTokens: a request with a bad token never
+// reaches rateLimit (authenticate answers 401 first), yet guessing tokens
+// must spend the address's budget like any request, then get 429.
+func TestRateLimitCountsRefusedTokens(t *testing.T) {
+	t.Parallel()
+	cfg := api.DefaultConfig()
+	cfg.RateLimit = 3
+	e := newEnvWith(t, cfg, &bytes.Buffer{})
+	guess := func(auth string) *http.Response {
+		req := httptest.NewRequest(http.MethodGet, "/errors/0x80070005", nil)
+		req.RemoteAddr = "203.0.113.9:1000"
+		req.Header.Set("Authorization", auth)
+		res, _ := e.do(t, req)
+		return res
+	}
+	for i, auth := range []string{"Bearer nope-1", "Basic eDp5", "Bearer nope-2"} {
+		res := guess(auth)
+		if res.StatusCode != http.StatusUnauthorized || res.Header.Get("RateLimit-Remaining") != strconv.Itoa(2-i) {
+			t.Fatalf("guess %d = %d, RateLimit-Remaining %q; want 401 and %d", i+1, res.StatusCode, res.Header.Get("RateLimit-Remaining"), 2-i)
+		}
+	}
+	if res := guess("Bearer nope-3"); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("guess 4 = %d, want 429", res.StatusCode)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/errors/0x80070005", nil)
+	req.RemoteAddr = "203.0.113.9:2000"
+	if res, _ := e.do(t, req); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("an anonymous lookup from the guessing address = %d, want 429 (same budget)", res.StatusCode)
+	}
+}
+
 func TestRateLimitOff(t *testing.T) {
 	t.Parallel()
 	cfg := api.DefaultConfig()

@@ -36,25 +36,38 @@ func newLimiter(perMinute int) *httprate.RateLimiter {
 // over the limit gets 429 problem+json with Retry-After.
 func (s *Server) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.limiter == nil || unlimitedPaths[r.URL.Path] {
+		if s.withinLimit(w, r) {
 			next.ServeHTTP(w, r)
-			return
 		}
-		limited := s.limiter.OnLimit(w, r, clientKey(r))
-		h := w.Header()
-		h.Set("RateLimit-Limit", h.Get("X-RateLimit-Limit"))
-		h.Set("RateLimit-Remaining", h.Get("X-RateLimit-Remaining"))
-		h.Set("RateLimit-Policy", h.Get("X-RateLimit-Limit")+";w="+strconv.Itoa(int(rateWindow.Seconds())))
-		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			h.Set("RateLimit-Reset", strconv.FormatInt(max(0, reset-time.Now().Unix()), 10))
-		}
-		if limited {
-			writeProblem(w, r, Problem{Type: typeRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests,
-				Detail: "this client sent more than " + h.Get("RateLimit-Limit") + " requests in a minute; retry after Retry-After seconds"})
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// withinLimit counts r against its client's budget unless its path is
+// never limited; false means it was answered 429.
+func (s *Server) withinLimit(w http.ResponseWriter, r *http.Request) bool {
+	return unlimitedPaths[r.URL.Path] || !s.overLimit(w, r)
+}
+
+// overLimit counts r against its client's budget, sets the rate-limit
+// headers and, when the budget is spent, answers 429 and reports true. It
+// is false when no limit is set.
+func (s *Server) overLimit(w http.ResponseWriter, r *http.Request) bool {
+	if s.limiter == nil {
+		return false
+	}
+	limited := s.limiter.OnLimit(w, r, clientKey(r))
+	h := w.Header()
+	h.Set("RateLimit-Limit", h.Get("X-RateLimit-Limit"))
+	h.Set("RateLimit-Remaining", h.Get("X-RateLimit-Remaining"))
+	h.Set("RateLimit-Policy", h.Get("X-RateLimit-Limit")+";w="+strconv.Itoa(int(rateWindow.Seconds())))
+	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+		h.Set("RateLimit-Reset", strconv.FormatInt(max(0, reset-time.Now().Unix()), 10))
+	}
+	if limited {
+		writeProblem(w, r, Problem{Type: typeRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests,
+			Detail: "this client sent more than " + h.Get("RateLimit-Limit") + " requests in a minute; retry after Retry-After seconds"})
+	}
+	return limited
 }
 
 // clientKey names the budget a request counts against. Tokens are keyed by
