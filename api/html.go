@@ -418,6 +418,13 @@ func uiLang(lang string) string {
 	return "en"
 }
 
+// listSection is an article's section of plain items (permanent fixes,
+// pitfalls, checklist, related cases), as lookup.html's "list" shows it.
+type listSection struct {
+	ArticleID, Key string
+	Items          any
+}
+
 // pageTemplates holds lookup.html parsed once per interface language, its
 // "t" function bound to that language's labels.
 var pageTemplates = func() map[string]*template.Template {
@@ -437,6 +444,8 @@ var pageTemplates = func() map[string]*template.Template {
 				return labels["urgency.unknown"]
 			},
 			"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+			// list gives the "list" template a section of plain items.
+			"list": func(articleID, key string, items any) listSection { return listSection{articleID, key, items} },
 		}
 		out[lang] = template.Must(template.New("").Funcs(funcs).ParseFS(webFS, "web/templates/lookup.html"))
 	}
