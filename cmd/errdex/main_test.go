@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,29 +20,36 @@ import (
 	"github.com/errdex/errdex/internal/testdb"
 )
 
+// startServe runs `errdex serve` on a free port with env (and JSON logs)
+// and returns its base URL, the cancel that stands for SIGTERM and the
+// channel run's result arrives on.
+func startServe(t *testing.T, env map[string]string) (base string, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	env = maps.Clone(env)
+	env["ERRDEX_ADDR"], env["ERRDEX_LOG_FORMAT"] = "127.0.0.1:0", "json"
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	result := make(chan error, 1)
+	go func() {
+		result <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve printed no address: %v (run: %v)", err, <-result)
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck
+	return strings.TrimSpace(strings.TrimPrefix(line, "errdex listening on ")), cancel, result
+}
+
 // TestServeEndToEnd runs `errdex serve` whole on a fresh database: it
 // migrates, imports the bundled articles, answers lookups and shuts down
 // cleanly when its context ends.
 func TestServeEndToEnd(t *testing.T) {
 	t.Parallel()
-	dbURL := testdb.URL(t)
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": dbURL, "ERRDEX_ADDR": "127.0.0.1:0", "ERRDEX_LOG_FORMAT": "json"}[k]
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	base, cancel, done := startServe(t, map[string]string{"DATABASE_URL": testdb.URL(t)})
 	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, getenv, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed no address: %v (run: %v)", err, <-done)
-	}
-	go io.Copy(io.Discard, pr) //nolint:errcheck
-	base := strings.TrimSpace(strings.TrimPrefix(line, "errdex listening on "))
 
 	res, err := http.Get(base + "/readyz")
 	if err != nil || res.StatusCode != http.StatusOK {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -23,25 +22,9 @@ import (
 // returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	dbURL := testdb.URL(t)
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": dbURL, "ERRDEX_ADDR": "127.0.0.1:0", "ERRDEX_SEED": "false",
-			"ERRDEX_LOG_FORMAT": "json", "ERRDEX_SHUTDOWN_TIMEOUT": "20s"}[k]
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	base, cancel, done := startServe(t, map[string]string{"DATABASE_URL": testdb.URL(t), "ERRDEX_SEED": "false",
+		"ERRDEX_SHUTDOWN_TIMEOUT": "20s"})
 	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, getenv, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve printed no address: %v (run: %v)", err, <-done)
-	}
-	go io.Copy(io.Discard, pr) //nolint:errcheck
-	base := strings.TrimSpace(strings.TrimPrefix(line, "errdex listening on "))
 	addr := strings.TrimPrefix(base, "http://")
 
 	// The slow client: headers and half the body now, the rest later.
