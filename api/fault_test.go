@@ -30,10 +30,9 @@ import (
 type pgProxy struct {
 	target, addr string
 
-	mu      sync.Mutex
-	ln      net.Listener
-	conns   map[net.Conn]bool
-	stalled bool
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]bool
 }
 
 func startProxy(t *testing.T, target string) *pgProxy {

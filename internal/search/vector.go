@@ -111,6 +111,9 @@ func appendShifted(dst []uint16, from int, src []uint16, shift uint16) []uint16 
 	return dst
 }
 
+// quoteLexeme escapes a lexeme for tsvector text.
+var quoteLexeme = strings.NewReplacer(`'`, `''`, `\`, `\\`)
+
 // String gives v as tsvector text ('word':1A,2 ...), for tests and logs.
 func (v Vector) String() string {
 	var b strings.Builder
@@ -119,7 +122,7 @@ func (v Vector) String() string {
 			b.WriteByte(' ')
 		}
 		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(l.Word))
+		b.WriteString(quoteLexeme.Replace(l.Word))
 		b.WriteByte('\'')
 		for k, p := range l.Positions {
 			if k == 0 {

@@ -51,6 +51,12 @@ func vectorsOf(a *article.Article) searchVectors {
 	}
 }
 
+// latin is the English text of the title, error text and body, in the
+// order finish takes their vectors.
+func (v *searchVectors) latin() [3]string {
+	return [3]string{v.titleLatin, v.errorLatin, v.bodyLatin}
+}
+
 // finish joins the halves as the search row holds them: title, head
 // (title || error text) and doc (head || body), each half of the English
 // text weighted as its field.
@@ -74,67 +80,66 @@ func (s *Store) Stem(ctx context.Context, ps []*Prepared) error {
 
 // stem finishes the search vectors of ps not yet stemmed, with one query.
 func stem(ctx context.Context, q queryer, ps []*Prepared) error {
-	type slot struct {
-		v     *searchVectors
-		field int
-	}
+	// Blank text is not sent (to_tsvector makes it an empty vector), so
+	// the results are handed out again in the order the texts were taken.
 	var texts []string
-	var slots []slot
+	for _, p := range ps {
+		if v := &p.search; !v.stemmed {
+			for _, text := range v.latin() {
+				if strings.TrimSpace(text) != "" {
+					texts = append(texts, text)
+				}
+			}
+		}
+	}
+	stems, err := english(ctx, q, texts)
+	if err != nil {
+		return err
+	}
 	for _, p := range ps {
 		v := &p.search
 		if v.stemmed {
 			continue
 		}
-		for field, text := range [3]string{v.titleLatin, v.errorLatin, v.bodyLatin} {
-			if strings.TrimSpace(text) != "" { // to_tsvector of blank text is empty
-				texts = append(texts, text)
-				slots = append(slots, slot{v, field})
+		var e [3]search.Vector
+		for field, text := range v.latin() {
+			if strings.TrimSpace(text) != "" {
+				e[field], stems = stems[0], stems[1:]
 			}
 		}
-	}
-	english := make(map[*searchVectors]*[3]search.Vector)
-	if len(texts) > 0 {
-		rows, err := q.Query(ctx, `
-			SELECT to_tsvector('english', u.text)
-			FROM unnest($1::text[]) WITH ORDINALITY AS u(text, n)
-			ORDER BY u.n`, texts)
-		if err != nil {
-			return translate(err, "stem search text")
-		}
-		i := 0
-		for rows.Next() {
-			var tv pgtype.TSVector
-			if err := rows.Scan(&tv); err != nil {
-				rows.Close()
-				return translate(err, "stem search text")
-			}
-			if i < len(slots) {
-				e := english[slots[i].v]
-				if e == nil {
-					e = new([3]search.Vector)
-					english[slots[i].v] = e
-				}
-				e[slots[i].field] = fromTSVector(tv)
-			}
-			i++
-		}
-		if err := rows.Err(); err != nil {
-			return translate(err, "stem search text")
-		}
-		if i != len(texts) {
-			return fmt.Errorf("stem search text: %d vectors for %d texts", i, len(texts))
-		}
-	}
-	for _, p := range ps {
-		if v := &p.search; !v.stemmed {
-			var e [3]search.Vector
-			if got := english[v]; got != nil {
-				e = *got
-			}
-			v.finish(e)
-		}
+		v.finish(e)
 	}
 	return nil
+}
+
+// english runs texts through to_tsvector('english', ...) in one query.
+func english(ctx context.Context, q queryer, texts []string) ([]search.Vector, error) {
+	if len(texts) == 0 {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, `
+		SELECT to_tsvector('english', u.text)
+		FROM unnest($1::text[]) WITH ORDINALITY AS u(text, n)
+		ORDER BY u.n`, texts)
+	if err != nil {
+		return nil, translate(err, "stem search text")
+	}
+	out := make([]search.Vector, 0, len(texts))
+	for rows.Next() {
+		var tv pgtype.TSVector
+		if err := rows.Scan(&tv); err != nil {
+			rows.Close()
+			return nil, translate(err, "stem search text")
+		}
+		out = append(out, fromTSVector(tv))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "stem search text")
+	}
+	if len(out) != len(texts) {
+		return nil, fmt.Errorf("stem search text: %d vectors for %d texts", len(out), len(texts))
+	}
+	return out, nil
 }
 
 // fromTSVector and toTSVector convert between pgx's tsvector and errdex's,
