@@ -386,6 +386,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer st.Close()
 	opts := importer.Options{DryRun: *dryRun, KeepGoing: *keepGoing, Prune: *prune}
+	if getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(importer.GCPercent))
+	}
 	if isTerminal(stderr) {
 		opts.Progress = func(stage string, done, total int) {
 			fmt.Fprintf(stderr, "\r%s %d/%d files…", stage, done, total)
