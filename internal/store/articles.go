@@ -18,23 +18,6 @@ type Saved struct {
 	Created bool
 }
 
-// ContentHash fingerprints an article's content, not its bytes: two files
-// that parse to the same article (the original and its export) hash alike,
-// so re-importing either writes nothing. Identity and bookkeeping fields
-// are left out.
-func ContentHash(a *article.Article) []byte {
-	c := *a
-	c.ID, c.Version, c.Status, c.Source, c.SourcePath = 0, 0, "", "", ""
-	c.RelatedLinks, c.ReferencedBy = nil, nil
-	b, err := json.Marshal(&c)
-	if err != nil {
-		// An Article holds only plain data; Marshal cannot fail on it.
-		panic(fmt.Sprintf("encode article for hashing: %v", err))
-	}
-	h := sha256.Sum256(b)
-	return h[:]
-}
-
 // Change says who made a write and through what, for the revision log.
 type Change struct {
 	Author string
@@ -47,7 +30,7 @@ var articleColumns = []string{"ord", "slug", "lang", "status", "title", "error_t
 	"urgency_level", "urgency_reason", "urgency_qualifier", "summary_notes", "warnings", "sections",
 	"source_markdown", "source_path", "content_hash", "body"}
 
-// articleBody is the part of an article stored as one json document
+// articleBody is the part of an article stored as one JSON document
 // (articles.body, migration 000005): read and written whole, never queried.
 type articleBody struct {
 	Causes         []article.Cause     `json:"causes"`
@@ -67,6 +50,24 @@ func bodyOf(a *article.Article) articleBody {
 		DetailedSteps: a.DetailedSteps, Pitfalls: a.Pitfalls, Checklist: a.Checklist,
 		References: a.References, ExtraSections: a.ExtraSections,
 	}
+}
+
+// Scan decodes the body from its column (JSON in a text column, migration
+// 000006).
+func (b *articleBody) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case string:
+		err = json.Unmarshal([]byte(v), b)
+	case []byte:
+		err = json.Unmarshal(v, b)
+	default:
+		err = fmt.Errorf("unexpected %T", src)
+	}
+	if err != nil {
+		return fmt.Errorf("decode article body: %w", err)
+	}
+	return nil
 }
 
 func (b *articleBody) fill(a *article.Article) {
@@ -99,7 +100,10 @@ func canonicalSteps(steps []article.Step) []article.Step {
 // (the import) can spread it over every core while the database works.
 type Prepared struct {
 	Article *article.Article
-	// Hash is ContentHash of the article.
+	// Hash fingerprints the article's content, not its bytes: two files
+	// that parse to the same article (the original and its export) hash
+	// alike, so re-importing either writes nothing. Identity, status and
+	// source are left out.
 	Hash []byte
 
 	status                          string
@@ -111,7 +115,7 @@ type Prepared struct {
 // ReferencedBy) are dropped: they are computed on read, never stored.
 func Prepare(a *article.Article) (*Prepared, error) {
 	a.RelatedLinks, a.ReferencedBy = nil, nil
-	p := &Prepared{Article: a, Hash: ContentHash(a), status: a.Status, search: vectorsOf(a)}
+	p := &Prepared{Article: a, status: a.Status, search: vectorsOf(a)}
 	if p.status == "" {
 		p.status = article.StatusPublished
 	}
@@ -125,13 +129,16 @@ func Prepare(a *article.Article) (*Prepared, error) {
 	if p.body, err = json.Marshal(bodyOf(a)); err != nil {
 		return nil, fmt.Errorf("encode body of %s/%s: %w", a.Slug, a.Lang, err)
 	}
-	// The revision's id and number are its row's (Revision fills them in),
-	// so the content can be encoded before they are known.
+	// A revision's id, number and status are columns of its row (Revision
+	// fills them in), so its content is what the hash is taken over: one
+	// encoding serves both, before the row is known.
 	r := *a
-	r.ID, r.Version, r.Status = 0, 0, p.status
+	r.ID, r.Version, r.Status = 0, 0, ""
 	if p.revision, err = json.Marshal(&r); err != nil {
 		return nil, fmt.Errorf("encode revision of %s/%s: %w", a.Slug, a.Lang, err)
 	}
+	h := sha256.Sum256(p.revision)
+	p.Hash = h[:]
 	return p, nil
 }
 
@@ -241,9 +248,10 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	}
 	revs := make([][]any, len(ps))
 	for i, p := range ps {
-		revs[i] = []any{p.Article.ID, p.Article.Version, by.Author, by.Origin, p.revision}
+		revs[i] = []any{p.Article.ID, p.Article.Version, by.Author, by.Origin, p.status, p.revision}
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "content"}, pgx.CopyFromRows(revs))
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "status", "content"},
+		pgx.CopyFromRows(revs))
 	if err != nil {
 		return nil, translate(err, "write revisions")
 	}
@@ -297,7 +305,7 @@ func updateArticles(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 		    condition_qualifier text, impact_text text, impact_qualifier text, urgency_level text,
 		    urgency_reason text, urgency_qualifier text, summary_notes text[], warnings text[],
 		    sections jsonb, source_markdown text COMPRESSION lz4, source_path text, content_hash bytea,
-		    body json COMPRESSION lz4
+		    body text COMPRESSION lz4
 		) ON COMMIT DROP;
 		TRUNCATE article_stage`)
 	if err != nil {

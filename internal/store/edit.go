@@ -82,12 +82,13 @@ func (s *Store) Revisions(ctx context.Context, slug, lang string) ([]Revision, e
 func (s *Store) Revision(ctx context.Context, slug, lang string, n int) (*Revision, error) {
 	var r Revision
 	var id int64
+	var status string
 	var content []byte
 	err := s.pool.QueryRow(ctx, `
-		SELECT a.id, r.number, r.author, r.origin, r.created_at, r.content
+		SELECT a.id, r.number, r.author, r.origin, r.created_at, r.status, r.content
 		FROM revisions r JOIN articles a ON a.id = r.article_id
 		WHERE a.slug = $1 AND a.lang = $2 AND r.number = $3`, slug, lang, n).
-		Scan(&id, &r.Number, &r.Author, &r.Origin, &r.CreatedAt, &content)
+		Scan(&id, &r.Number, &r.Author, &r.Origin, &r.CreatedAt, &status, &content)
 	if err != nil {
 		return nil, translate(err, "revision")
 	}
@@ -96,7 +97,7 @@ func (s *Store) Revision(ctx context.Context, slug, lang string, n int) (*Revisi
 	if err := json.Unmarshal(content, r.Content); err != nil {
 		return nil, fmt.Errorf("decode revision %d of %s/%s: %w", n, slug, lang, err)
 	}
-	r.Content.ID, r.Content.Version = id, r.Number // stored without them (Prepare)
+	r.Content.ID, r.Content.Version, r.Content.Status = id, r.Number, status // stored without them (Prepare)
 	normalize(r.Content)
 	return &r, nil
 }

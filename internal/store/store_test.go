@@ -134,9 +134,10 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	}
 }
 
-// TestMigrationCarriesArticleBodies steps the schema down past 000005 (the
-// body back into child tables) and up again (child tables into the body):
-// the article reads back the same both ways round.
+// TestMigrationCarriesArticleBodies steps the schema down past 000006 (JSON
+// back in json columns, a revision's status back in its content) and
+// 000005 (the body back into child tables), and up again: the article and
+// its revision read back the same both ways round.
 func TestMigrationCarriesArticleBodies(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -147,6 +148,7 @@ func TestMigrationCarriesArticleBodies(t *testing.T) {
 	}
 	defer s.Close()
 	want := sample()
+	want.Status = article.StatusDraft // a status other than the default, for the revision
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
 		_, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
 		return err
@@ -158,24 +160,33 @@ func TestMigrationCarriesArticleBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	revBefore, err := s.Revision(ctx, want.Slug, want.Lang, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revBefore.Content.Status != article.StatusDraft {
+		t.Fatalf("revision status %q, want draft", revBefore.Content.Status)
+	}
 	m, err := store.NewMigrator(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
 	v, _, err := m.Version()
-	if err != nil || v != 5 {
-		t.Fatalf("version %d, %v; this test is about stepping over 000005 (update it with the next migration)", v, err)
+	if err != nil || v != 6 {
+		t.Fatalf("version %d, %v; this test is about stepping over 000005 and 000006 (update it with the next migration)", v, err)
 	}
 	var steps, commands int
-	if err := m.Steps(-1); err != nil {
+	var status string
+	if err := m.Steps(-2); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	err = s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM steps), (SELECT count(*) FROM commands)`).Scan(&steps, &commands)
-	if err != nil || steps != 6 || commands != 4 {
-		t.Errorf("after down: %d steps and %d commands (%v); want 6 and 4", steps, commands, err)
+	err = s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM steps), (SELECT count(*) FROM commands),
+		(SELECT content->>'status' FROM revisions)`).Scan(&steps, &commands, &status)
+	if err != nil || steps != 6 || commands != 4 || status != "draft" {
+		t.Errorf("after down: %d steps, %d commands, revision status %q (%v); want 6, 4, draft", steps, commands, status, err)
 	}
-	if err := m.Steps(1); err != nil {
+	if err := m.Steps(2); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 	s.Pool().Reset() // cached statement plans name the dropped column
@@ -185,5 +196,12 @@ func TestMigrationCarriesArticleBodies(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("article after down and up (-before +after):\n%s", diff)
+	}
+	revAfter, err := s.Revision(ctx, want.Slug, want.Lang, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(revBefore, revAfter); diff != "" {
+		t.Errorf("revision after down and up (-before +after):\n%s", diff)
 	}
 }
