@@ -230,14 +230,20 @@ func startParsing(jobs []job, stream bool, progress func(stage string, done, tot
 
 // writeAsParsed writes batch after batch as each is parsed, and stops
 // early, leaving the rest to the caller's check, at the first failed file
-// or repeated (slug, lang). The English text of the next batch is stemmed
-// meanwhile, on another connection (stemAhead).
+// or repeated (slug, lang). Two other connections keep PostgreSQL's work
+// off the transaction's path meanwhile: one stems the English text of the
+// next batch (stemAhead), one merges the index entries of the last
+// (mergeBehind).
 func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx, progress func(stage string, done, total int)) error {
 	ctx, cancel := context.WithCancel(ctx)
-	var stemming sync.WaitGroup
-	defer func() { cancel(); stemming.Wait() }()
+	var helpers sync.WaitGroup
+	defer func() { cancel(); helpers.Wait() }()
 	defer p.release(len(p.start)) // stopping early, the rest is still parsed for the report
-	stemmed := p.stemAhead(ctx, st, &stemming)
+	stemmed := p.stemAhead(ctx, st, &helpers)
+	written, merged, err := p.mergeBehind(ctx, st, tx, &helpers)
+	if err != nil {
+		return err
+	}
 	seen := make(map[store.Key]bool, len(p.files))
 	for b := range p.batch {
 		var err error
@@ -266,12 +272,17 @@ func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx,
 		for i := range chunk {
 			chunk[i].art, chunk[i].prep = nil, nil // written: only the report is needed now
 		}
+		select {
+		case written <- struct{}{}:
+		default: // a merge is due already
+		}
 		p.release(b + 1 + lookahead)
 		if progress != nil {
 			progress("written", b*batchSize+len(chunk), len(p.files))
 		}
 	}
-	return nil
+	close(written) // a last merge, begun after the last batch was written
+	return <-merged
 }
 
 // release lets parsing start on the batches before n. Only the goroutine
@@ -315,6 +326,43 @@ func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitG
 		}
 	})
 	return out
+}
+
+// mergeBehind merges the GIN indexes' pending lists on a connection of
+// its own after each batch, told on written (without waiting: a batch
+// written while a merge runs is merged by the next). Inserting a search
+// row's entries into the GIN indexes one by one was about half of what
+// writing it cost the transaction; with store.DeferIndexMerges the
+// transaction only appends them to the pending lists, and the merging, in
+// bulk, runs alongside on a core that would otherwise wait. Once written
+// is closed, merged gets nil, or the first error, after a last merge.
+func (p *parsing) mergeBehind(ctx context.Context, st *store.Store, tx pgx.Tx, wg *sync.WaitGroup) (written chan<- struct{}, merged <-chan error, err error) {
+	signal, done := make(chan struct{}, 1), make(chan error, 1)
+	if st.Pool().Config().MaxConns < 2 {
+		done <- nil // no other connection: the transaction merges as it inserts
+		return signal, done, nil
+	}
+	if err := store.DeferIndexMerges(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	wg.Go(func() {
+		var err error
+		for {
+			select {
+			case _, more := <-signal:
+				if err == nil {
+					err = st.MergePendingIndexEntries(ctx)
+				}
+				if !more {
+					done <- err
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	return signal, done, nil
 }
 
 func stemChanged(ctx context.Context, st *store.Store, files []parsed) error {

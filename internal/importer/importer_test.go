@@ -228,3 +228,27 @@ func TestImportWithOneConnection(t *testing.T) {
 		t.Fatalf("import with one connection: %v, %d created", err, rep.Created)
 	}
 }
+
+// TestImportLeavesNoPendingIndexEntries: a streamed import defers GIN
+// inserts to the indexes' pending lists and merges them on another
+// connection; by the commit every entry is merged (gin_clean_pending_list
+// then has no page to remove), so searches do not scan long pending lists.
+func TestImportLeavesNoPendingIndexEntries(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	tree := fstest.MapFS{}
+	for i := range 1200 { // three batches
+		tree[fmt.Sprintf("%04d.md", i)] = &fstest.MapFile{Data: []byte(doc(fmt.Sprintf("gin-%04d", i), "0x80070005", ""))}
+	}
+	if rep := run(t, st, tree, importer.Options{}); rep.Created != 1200 {
+		t.Fatalf("%d created, want 1200", rep.Created)
+	}
+	var pages int64
+	err := st.Pool().QueryRow(context.Background(), `
+		SELECT coalesce(sum(gin_clean_pending_list(c.oid)), 0)
+		FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+		WHERE am.amname = 'gin' AND c.relnamespace = current_schema()::regnamespace`).Scan(&pages)
+	if err != nil || pages != 0 {
+		t.Errorf("pending pages after the import: %d (%v), want 0", pages, err)
+	}
+}

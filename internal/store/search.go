@@ -751,3 +751,24 @@ ORDER BY a.id LIMIT 500`)
 		}
 	}
 }
+
+// DeferIndexMerges lets tx's inserts into GIN indexes gather in the
+// indexes' pending lists, up to 64 MB, before the inserting backend merges
+// them itself (the default is 4 MB): room for another connection to merge
+// them meanwhile (MergePendingIndexEntries), as a bulk write does.
+func DeferIndexMerges(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SET LOCAL gin_pending_list_limit = '64MB'`)
+	return translate(err, "defer index merges")
+}
+
+// MergePendingIndexEntries moves the entries pending in every GIN index of
+// the schema into the index proper, whichever transaction inserted them,
+// committed or not (searches read the pending lists whole, and autovacuum
+// would merge them only later).
+func (s *Store) MergePendingIndexEntries(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `
+		SELECT gin_clean_pending_list(c.oid)
+		FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+		WHERE am.amname = 'gin' AND c.relnamespace = current_schema()::regnamespace`)
+	return translate(err, "merge pending index entries")
+}
