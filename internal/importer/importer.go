@@ -216,6 +216,11 @@ func startParsing(jobs []job, stream bool, progress func(stage string, done, tot
 				if p.files[i].res.Status == StatusFailed {
 					p.failed.Store(true)
 				}
+				// A worker never blocks while it has files, so it would
+				// keep its P for a whole time slice (10 ms) while the
+				// writer, woken by each reply from PostgreSQL, waits to
+				// run: the transaction is the import's critical path.
+				runtime.Gosched()
 				if p.left[i/batchSize].Add(-1) == 0 {
 					close(p.batch[i/batchSize])
 				}
