@@ -48,6 +48,14 @@ func Normalize(s string) string {
 // IsCJK reports whether r belongs to a Japanese run: Han, Hiragana,
 // Katakana, and the marks that live inside such words (ー, 々, 〆).
 func IsCJK(r rune) bool {
+	switch {
+	case r < 0x3005:
+		return false
+	// Most Japanese text is in these ranges, each wholly of one script:
+	// no table lookups for it.
+	case r >= 0x3041 && r <= 0x3096, r >= 0x30A1 && r <= 0x30FA, r >= 0x4E00 && r <= 0x9FFF:
+		return true
+	}
 	switch r {
 	case 'ー', '々', '〆', '〇', 'ヶ':
 		return true
@@ -119,6 +127,16 @@ type Document struct {
 // NewDocument returns an empty document.
 func NewDocument() *Document {
 	return &Document{index: map[bigram]int32{}}
+}
+
+// Reset empties d for another document, keeping its memory.
+func (d *Document) Reset() {
+	clear(d.index)
+	d.grams, d.npos, d.occ = d.grams[:0], d.npos[:0], d.occ[:0]
+	for i := range d.latin {
+		d.latin[i].Reset()
+	}
+	d.pos, d.fields = 0, 0
 }
 
 // weightCode is w's code in a tsvector position: A=3, B=2, C=1, D=0.
@@ -201,18 +219,31 @@ func (d *Document) grouped() (start []int32, positions []uint16) {
 func (d *Document) Lexemes() []Lexeme {
 	start, positions := d.grouped()
 	// UTF-8 keeps code point order and a lone rune (second 0) sorts before
-	// the bigrams it starts, so comparing runes is comparing bytes.
+	// the bigrams it starts, so comparing runes is comparing bytes. Each
+	// lexeme sorts as one integer: its two runes (21 bits each) above its
+	// index.
 	order := make([]int32, len(d.grams))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ga, gb := d.grams[a], d.grams[b]
-		if ga[0] != gb[0] {
-			return int(ga[0] - gb[0])
+	if len(d.grams) <= 1<<22 {
+		keys := make([]uint64, len(d.grams))
+		for i, g := range d.grams {
+			keys[i] = uint64(g[0])<<43 | uint64(g[1])<<22 | uint64(i)
 		}
-		return int(ga[1] - gb[1])
-	})
+		slices.Sort(keys)
+		for i, k := range keys {
+			order[i] = int32(k & (1<<22 - 1))
+		}
+	} else {
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			ga, gb := d.grams[a], d.grams[b]
+			if ga[0] != gb[0] {
+				return int(ga[0] - gb[0])
+			}
+			return int(ga[1] - gb[1])
+		})
+	}
 	// Every word is a slice of one string: one allocation, not one a lexeme.
 	var words strings.Builder
 	words.Grow(6 * len(order))

@@ -3,6 +3,7 @@ package search_test
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -127,6 +128,19 @@ func TestLexemesAreInByteOrder(t *testing.T) {
 	for i := 1; i < len(lex); i++ {
 		if lex[i-1].Word >= lex[i].Word {
 			t.Errorf("%q before %q", lex[i-1].Word, lex[i].Word)
+		}
+	}
+}
+
+// TestIsCJKFastPath: the ranges IsCJK answers without tables agree with
+// the tables for every rune.
+func TestIsCJKFastPath(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := r >= 0x3040 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r)) ||
+			strings.ContainsRune("ー々〆〇ヶ", r)
+		if got := search.IsCJK(r); got != want {
+			t.Fatalf("IsCJK(%U) = %v, want %v", r, got, want)
 		}
 	}
 }

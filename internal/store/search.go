@@ -29,13 +29,21 @@ type searchVectors struct {
 	title, head, doc search.Vector
 }
 
+// documents are reused: a new Document's tables grew afresh with every
+// article, a tenth of what an import allocated.
+var documents = sync.Pool{New: func() any { return search.NewDocument() }}
+
 func vectorsOf(a *article.Article) searchVectors {
-	title := search.NewDocument()
+	title, errText, body := documents.Get().(*search.Document), documents.Get().(*search.Document), documents.Get().(*search.Document)
+	defer func() {
+		for _, d := range []*search.Document{title, errText, body} {
+			d.Reset()
+			documents.Put(d)
+		}
+	}()
 	title.Add(search.WeightA, a.Title)
 	title.Add(search.WeightA, strings.Join(a.Codes, " "))
-	errText := search.NewDocument()
 	errText.Add(search.WeightB, a.ErrorText)
-	body := search.NewDocument()
 	body.Add(search.WeightC, a.Summary.Condition.Text)
 	body.Add(search.WeightC, a.Summary.Impact.Text)
 	for _, c := range a.Causes {
