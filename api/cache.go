@@ -76,8 +76,15 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time) 
 
 // weight is about what the entry holds in memory: its bodies, and its
 // key, struct and header values.
-func (c *cachedResponse) weight(key string) uint32 {
-	return uint32(cap(c.body) + cap(c.gzipped) + len(key) + 512)
+func (c *cachedResponse) weight(key cacheKey) uint32 {
+	return uint32(cap(c.body) + cap(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + 512)
+}
+
+// cacheKey names a lookup answer: the view, the reader's language
+// preferences and the code as asked (answers quote it). A struct, not
+// one string, so that a hit builds no key.
+type cacheKey struct {
+	view, prefs, code string
 }
 
 // responseCache holds encoded answers up to a byte budget. Every write to
@@ -85,16 +92,16 @@ func (c *cachedResponse) weight(key string) uint32 {
 // The generation guards against a race: an answer computed from data read
 // before a purge is not stored after it.
 type responseCache struct {
-	entries    *otter.Cache[string, *cachedResponse]
+	entries    *otter.Cache[cacheKey, *cachedResponse]
 	generation atomic.Uint64
 }
 
 func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {
 	c := &responseCache{}
-	c.entries = otter.Must(&otter.Options[string, *cachedResponse]{
+	c.entries = otter.Must(&otter.Options[cacheKey, *cachedResponse]{
 		MaximumWeight: maxBytes,
-		Weigher:       func(k string, v *cachedResponse) uint32 { return v.weight(k) },
-		OnDeletion: func(e otter.DeletionEvent[string, *cachedResponse]) {
+		Weigher:       func(k cacheKey, v *cachedResponse) uint32 { return v.weight(k) },
+		OnDeletion: func(e otter.DeletionEvent[cacheKey, *cachedResponse]) {
 			if e.WasEvicted() {
 				onEvict()
 			}
@@ -103,10 +110,10 @@ func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {
 	return c
 }
 
-func (c *responseCache) get(key string) (*cachedResponse, bool) { return c.entries.GetIfPresent(key) }
+func (c *responseCache) get(key cacheKey) (*cachedResponse, bool) { return c.entries.GetIfPresent(key) }
 
 // put stores v unless the cache was purged since gen was read.
-func (c *responseCache) put(key string, v *cachedResponse, gen uint64) {
+func (c *responseCache) put(key cacheKey, v *cachedResponse, gen uint64) {
 	if c.generation.Load() == gen {
 		c.entries.Set(key, v)
 		if c.generation.Load() != gen { // purged meanwhile: drop what may be stale

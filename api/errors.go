@@ -120,7 +120,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.writeConditional(w, r, func(w http.ResponseWriter, r *http.Request) { s.writeLookupHTML(w, r, req) })
 		return
 	}
-	key := req.view + "\x00" + strings.Join(req.prefs, ",") + "\x00" + req.raw
+	key := cacheKey{view: req.view, prefs: strings.Join(req.prefs, ","), code: req.raw}
 	var gen uint64
 	if s.cache != nil {
 		if c, ok := s.cache.get(key); ok {

@@ -59,7 +59,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.logger.Handler(); h.Enabled(r.Context(), level) {
 		// A record made here, not by Logger.LogAttrs, skips looking up the
 		// caller's program counter, which no access-log line shows.
-		rec := slog.NewRecord(time.Now(), level, "request", 0)
+		rec := slog.NewRecord(start.Add(elapsed), level, "request", 0)
 		rec.AddAttrs(slog.String("request_id", q.id),
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 			slog.Int("status", status), slog.Int("bytes", q.w.bytes),
