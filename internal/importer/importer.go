@@ -162,8 +162,20 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 	for _, f := range p.files {
 		rep.add(*f.res)
 	}
+	if !opts.DryRun && rep.Created+rep.Updated >= analyzeAfter {
+		// Planner statistics from before a bulk load misjudge the lookup's
+		// joins badly: on 10,000 freshly imported articles an uncached
+		// lookup took about a second until autovacuum's ANALYZE, 3 ms after.
+		if err := st.Analyze(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
 }
+
+// analyzeAfter is how many articles a run must write to refresh the
+// planner's statistics itself rather than leave it to autovacuum.
+const analyzeAfter = 1000
 
 // errNothingWritten rolls back a run that found a failed file.
 var errNothingWritten = errors.New("a file failed: nothing written")
