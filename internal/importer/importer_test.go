@@ -202,31 +202,38 @@ func TestLateFailureUndoesWrittenBatches(t *testing.T) {
 	}
 }
 
-// TestImportWithOneConnection: the importer stems on a second connection
-// while its transaction holds the first; a pool of one must not deadlock.
-func TestImportWithOneConnection(t *testing.T) {
+// TestImportWithFewConnections: the importer stems and merges index
+// entries on other connections while its transaction holds one; a pool of
+// one must not deadlock, nor a pool of two, where stemming and merging
+// take turns on the second.
+func TestImportWithFewConnections(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	u, err := url.Parse(testdb.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("pool_max_conns", "1")
-	u.RawQuery = q.Encode()
-	st, err := store.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	tree := fstest.MapFS{}
-	for i := range 1500 {
-		tree[fmt.Sprintf("%04d.md", i)] = &fstest.MapFile{Data: []byte(doc(fmt.Sprintf("one-%04d", i), "0x80070005", ""))}
-	}
-	rep, err := importer.Run(ctx, st, []importer.Source{{Name: "kb", FS: tree}}, importer.Options{})
-	if err != nil || rep.Created != 1500 {
-		t.Fatalf("import with one connection: %v, %d created", err, rep.Created)
+	for _, conns := range []string{"1", "2"} {
+		t.Run(conns, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			u, err := url.Parse(testdb.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := u.Query()
+			q.Set("pool_max_conns", conns)
+			u.RawQuery = q.Encode()
+			st, err := store.Open(ctx, u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			tree := fstest.MapFS{}
+			for i := range 1500 {
+				tree[fmt.Sprintf("%04d.md", i)] = &fstest.MapFile{Data: []byte(doc(fmt.Sprintf("few-%04d", i), "0x80070005", ""))}
+			}
+			rep, err := importer.Run(ctx, st, []importer.Source{{Name: "kb", FS: tree}}, importer.Options{})
+			if err != nil || rep.Created != 1500 {
+				t.Fatalf("import with %s connections: %v, %d created", conns, err, rep.Created)
+			}
+		})
 	}
 }
 
