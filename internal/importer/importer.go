@@ -264,8 +264,12 @@ func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx,
 	var helpers sync.WaitGroup
 	defer func() { cancel(); helpers.Wait() }()
 	defer p.release(len(p.start)) // stopping early, the rest is still parsed for the report
-	stemmed := p.stemAhead(ctx, st, &helpers)
-	written, merged, err := p.mergeBehind(ctx, st, tx, &helpers)
+	// The transaction holds one connection and the helpers need another:
+	// with none, waiting for one would wait for ever, so the transaction
+	// then stems and merges as it writes.
+	spare := st.Pool().Config().MaxConns >= 2
+	stemmed := p.stemAhead(ctx, st, spare, &helpers)
+	written, merged, err := p.mergeBehind(ctx, st, tx, spare, &helpers)
 	if err != nil {
 		return err
 	}
@@ -328,14 +332,11 @@ func (p *parsing) chunk(b int) []parsed {
 // written); the hashes are read again in the transaction, and what that
 // finds changed but is not stemmed yet SavePrepared stems. The channel of
 // batch b gets one value: nil, or the error that stopped stemming.
-func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitGroup) []chan error {
+func (p *parsing) stemAhead(ctx context.Context, st *store.Store, spare bool, wg *sync.WaitGroup) []chan error {
 	out := make([]chan error, len(p.batch))
 	for b := range out {
 		out[b] = make(chan error, 1)
 	}
-	// The transaction holds one connection; with no other to stem on,
-	// waiting for one would wait for ever.
-	ahead := st.Pool().Config().MaxConns >= 2
 	wg.Go(func() {
 		for b, done := range p.batch {
 			select {
@@ -343,7 +344,7 @@ func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitG
 			case <-ctx.Done():
 				return
 			}
-			if p.failed.Load() || !ahead {
+			if p.failed.Load() || !spare {
 				out[b] <- nil
 				continue
 			}
@@ -361,10 +362,10 @@ func (p *parsing) stemAhead(ctx context.Context, st *store.Store, wg *sync.WaitG
 // transaction only appends them to the pending lists, and the merging, in
 // bulk, runs alongside on a core that would otherwise wait. Once written
 // is closed, merged gets nil, or the first error, after a last merge.
-func (p *parsing) mergeBehind(ctx context.Context, st *store.Store, tx pgx.Tx, wg *sync.WaitGroup) (written chan<- struct{}, merged <-chan error, err error) {
+func (p *parsing) mergeBehind(ctx context.Context, st *store.Store, tx pgx.Tx, spare bool, wg *sync.WaitGroup) (written chan<- struct{}, merged <-chan error, err error) {
 	signal, done := make(chan struct{}, 1), make(chan error, 1)
-	if st.Pool().Config().MaxConns < 2 {
-		done <- nil // no other connection: the transaction merges as it inserts
+	if !spare {
+		done <- nil // the transaction merges as it inserts
 		return signal, done, nil
 	}
 	if err := store.DeferIndexMerges(ctx, tx); err != nil {

@@ -212,10 +212,10 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	arts := make([]*article.Article, len(ps))
 	for i, p := range ps {
 		st, ok := written[keys[i]]
-		sv := st.Saved
 		if !ok {
 			return nil, fmt.Errorf("save articles: %s/%s was not written", keys[i].Slug, keys[i].Lang)
 		}
+		sv := st.Saved
 		_, had := existing[keys[i]]
 		sv.Created = !had
 		saved[i] = sv
