@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -180,7 +178,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logOut := stderr
 	if !isTerminal(stderr) { // a terminal's reader wants each line at once
-		buf := &logBuffer{w: bufio.NewWriterSize(stderr, 64<<10)}
+		buf := newLogBuffer(stderr, logBufferSize)
 		flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(ctx))
 		flushed := make(chan struct{})
 		go func() { buf.flushEvery(flushCtx, logFlushInterval); close(flushed) }()
@@ -587,52 +585,6 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 // articles) and the garbage made between collections. With the default
 // 64 MiB cache, RSS stays near 130 MB (BENCHMARKS.md).
 const memoryHeadroom = 48 << 20
-
-// logFlushInterval is how long a log line of serve may wait in logBuffer.
-const logFlushInterval = 100 * time.Millisecond
-
-// logBuffer gathers serve's log lines into fewer writes: the access log
-// writes a line per request, and a write system call for each was 5-15 %
-// of a cached lookup's CPU (BENCHMARKS.md). Lines go out whole, within
-// logFlushInterval, and at shutdown.
-type logBuffer struct {
-	mu sync.Mutex
-	w  *bufio.Writer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(p) > b.w.Available() && b.w.Buffered() > 0 {
-		if err := b.w.Flush(); err != nil { // keep lines whole
-			return 0, err
-		}
-	}
-	return b.w.Write(p)
-}
-
-func (b *logBuffer) flush() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.w.Buffered() > 0 {
-		b.w.Flush() //nolint:errcheck // nowhere to report a failed log write
-	}
-}
-
-// flushEvery flushes b every d until ctx ends, and once more then.
-func (b *logBuffer) flushEvery(ctx context.Context, d time.Duration) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			b.flush()
-			return
-		case <-t.C:
-			b.flush()
-		}
-	}
-}
 
 // isTerminal reports whether w is a terminal (for progress lines and
 // human-friendly logs).
