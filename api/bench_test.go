@@ -29,15 +29,23 @@ func BenchmarkLookupCached(b *testing.B) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
+	// What clients send: nothing (wrk, curl), a chatbot's Accept, and a
+	// portal's fetch from a browser (axios' default Accept).
+	chatbot := req.Clone(req.Context())
+	chatbot.Header.Set("Accept", "application/json")
+	browser := req.Clone(req.Context())
+	browser.Header.Set("Accept", "application/json, text/plain, */*")
+	browser.Header.Set("Accept-Language", "ja,en-US;q=0.9,en;q=0.8")
 	for _, bc := range []struct {
 		name string
 		h    http.Handler
-	}{{"errdex", srv}, {"bare", bare}} {
+		req  *http.Request
+	}{{"errdex", srv, req}, {"chatbot", srv, chatbot}, {"browser", srv, browser}, {"bare", bare, req}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				bc.h.ServeHTTP(rec, req)
+				bc.h.ServeHTTP(rec, bc.req)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("status %d", rec.Code)
 				}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -58,11 +57,11 @@ type briefArticle struct {
 type lookupRequest struct {
 	raw   string
 	code  errcode.Code
-	prefs []string
+	prefs langPrefs
 	view  string
 }
 
-func parseLookup(r *http.Request) (lookupRequest, error) {
+func (s *Server) parseLookup(r *http.Request) (lookupRequest, error) {
 	var q url.Values // most lookups have no query: skip making an empty map
 	if r.URL.RawQuery != "" {
 		q = r.URL.Query()
@@ -93,7 +92,7 @@ func parseLookup(r *http.Request) (lookupRequest, error) {
 	if len(fields) > 0 {
 		return req, &article.Error{Kind: article.KindInvalid, Message: fields[0].Detail, Fields: fields}
 	}
-	req.prefs = lookup.Preferences(lang, r.Header.Get("Accept-Language"))
+	req.prefs = s.negotiate.preferences(lang, r)
 	return req, nil
 }
 
@@ -102,7 +101,7 @@ func parseLookup(r *http.Request) (lookupRequest, error) {
 // decode, which is useful on its own. Every answer varies by Accept (JSON,
 // or HTML for browsers).
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
-	req, err := parseLookup(r)
+	req, err := s.parseLookup(r)
 	if err != nil {
 		addVary(w.Header(), "Accept")
 		var de *article.Error
@@ -115,12 +114,12 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if wantsHTML(r) { // a browser following a link: the page (html.go)
+	if s.negotiate.wantsHTML(r) { // a browser following a link: the page (html.go)
 		addVary(w.Header(), "Accept")
 		s.writeConditional(w, r, func(w http.ResponseWriter, r *http.Request) { s.writeLookupHTML(w, r, req) })
 		return
 	}
-	key := cacheKey{view: req.view, prefs: strings.Join(req.prefs, ","), code: req.raw}
+	key := cacheKey{view: req.view, prefs: req.prefs.key, code: req.raw}
 	var gen uint64
 	if s.cache != nil {
 		if c, ok := s.cache.get(key); ok {
@@ -134,7 +133,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.metrics.cacheMisses.Inc()
 		gen = s.cache.generation.Load()
 	}
-	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs)
+	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs.list)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

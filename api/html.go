@@ -35,15 +35,9 @@ import (
 //go:embed web/templates/*.html web/static
 var webFS embed.FS
 
-// wantsHTML reports whether the client prefers text/html to
-// application/json, as a browser navigating to the URL does. Equal
-// preference, */* and no Accept at all mean JSON: API clients must never
-// be surprised by a page.
-func wantsHTML(r *http.Request) bool {
-	accept := r.Header.Values("Accept")
-	if len(accept) == 0 {
-		return false
-	}
+// prefersHTML reports whether the Accept header lines prefer text/html to
+// application/json (negotiation.wantsHTML).
+func prefersHTML(accept []string) bool {
 	return acceptQuality(accept, "text", "html") > acceptQuality(accept, "application", "json")
 }
 
@@ -92,7 +86,7 @@ func (s *Server) writeLookupHTML(w http.ResponseWriter, r *http.Request, req loo
 // handleEmbedLookup answers GET /embed/errors/{code}: the lookup page made
 // for an iframe. Its errors are pages too, since nobody reads JSON there.
 func (s *Server) handleEmbedLookup(w http.ResponseWriter, r *http.Request) {
-	req, err := parseLookup(r)
+	req, err := s.parseLookup(r)
 	if err != nil {
 		s.writeHTMLError(w, r, err)
 		return
@@ -101,7 +95,7 @@ func (s *Server) handleEmbedLookup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeLookupPage(w http.ResponseWriter, r *http.Request, req lookupRequest, embed bool) {
-	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs)
+	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs.list)
 	if err != nil {
 		if embed {
 			s.writeHTMLError(w, r, err)

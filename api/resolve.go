@@ -64,7 +64,7 @@ func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &article.Error{Kind: article.KindInvalid, Message: fields[0].Detail, Fields: fields})
 		return
 	}
-	prefs := lookup.Preferences(req.Lang, r.Header.Get("Accept-Language"))
+	prefs := s.negotiate.preferences(req.Lang, r).list
 
 	seen := map[errcode.Code]bool{}
 	full := []resolvedCode{}

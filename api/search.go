@@ -139,7 +139,7 @@ func (s *Server) searchCode(r *http.Request, req searchRequest, code errcode.Cod
 		}
 		from = int(req.cursor.rank) + 1
 	}
-	found, err := s.lookup.Lookup(r.Context(), code, lookup.Preferences(req.lang, r.Header.Get("Accept-Language")))
+	found, err := s.lookup.Lookup(r.Context(), code, s.negotiate.preferences(req.lang, r).list)
 	if err != nil {
 		return searchResponse{}, err
 	}

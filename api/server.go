@@ -59,6 +59,7 @@ type Server struct {
 	metrics    *metrics
 	limiter    *httprate.RateLimiter // nil when rate limiting is off
 	cache      *responseCache        // nil when caching is off
+	negotiate  *negotiation
 	// cacheControlH is the Cache-Control of public lookups.
 	cacheControlH []string
 }
@@ -70,6 +71,7 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: st, lookup: lookup.New(st, rec), unresolved: rec, logger: logger}
 	s.metrics = newMetrics(st.Pool(), rec.Total)
 	s.limiter = newLimiter(cfg.RateLimit)
+	s.negotiate = newNegotiation()
 	if cfg.CacheBytes > 0 {
 		s.cache = newResponseCache(cfg.CacheBytes, s.metrics.cacheEvictions.Inc)
 	}
