@@ -111,7 +111,11 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies; handlers see a *http.MaxBytesError past it.
-// Import uploads (archives of many articles) get a limit of their own.
+// Import uploads (archives of many articles) get a limit of their own. It
+// also gives a body cfg.BodyTimeout to arrive, so a client trickling one
+// cannot hold a connection: only requests with a body read past their
+// headers, so the server's ReadHeaderTimeout covers every other one, and a
+// lookup sets no second deadline on its connection.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.cfg.MaxBodyBytes
@@ -124,6 +128,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
+			if s.cfg.BodyTimeout > 0 {
+				// Not supported by test recorders only: real connections are.
+				http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)) //nolint:errcheck
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)

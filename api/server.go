@@ -29,6 +29,9 @@ type Config struct {
 	FrameAncestors []string
 	// MaxImportBytes caps a POST /imports upload; 0 turns the endpoint off.
 	MaxImportBytes int64
+	// BodyTimeout is how long a request may take to send its body, from
+	// when its headers were read. 0 means no limit.
+	BodyTimeout time.Duration
 	// RequestTimeout bounds each request's context, and so every database
 	// call made for it; past it the request fails with 503. 0 means none.
 	RequestTimeout time.Duration
@@ -44,7 +47,7 @@ type Config struct {
 
 // DefaultConfig returns the settings errdex serves with unless told otherwise.
 func DefaultConfig() Config {
-	return Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 32 << 20, RequestTimeout: 10 * time.Second, RateLimit: 600,
+	return Config{MaxBodyBytes: 1 << 20, MaxImportBytes: 32 << 20, BodyTimeout: 30 * time.Second, RequestTimeout: 10 * time.Second, RateLimit: 600,
 		CacheBytes: 64 << 20, CacheMaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute}
 }
 

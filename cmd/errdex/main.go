@@ -226,12 +226,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { handler.Background(bgCtx); close(bgDone) }()
 	defer func() { stopBackground(); <-bgDone }()
 	// Writes may go on past the request deadline, so a timed-out request
-	// still gets its 503.
+	// still gets its 503. No ReadTimeout: the handler gives a request with
+	// a body its own deadline (api.Config.BodyTimeout).
 	writeTimeout := max(30*time.Second, *reqTimeout+5*time.Second)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
