@@ -17,8 +17,8 @@
 #
 # Knobs (environment): BENCH_ARTICLES (10000), BENCH_HOT (how many codes
 # the lua script picks among, 3000: the "few thousand codes" chatbots and
-# portals ask for all day; ERRDEX_CACHE_BYTES' default 64 MiB holds them), BENCH_ROUNDS (3),
-# BENCH_DURATION (10s), BENCH_CONNS (64), BENCH_THREADS (2),
+# portals ask for all day; ERRDEX_CACHE_BYTES' default 64 MiB holds them), BENCH_ROUNDS (5),
+# BENCH_DURATION (8s), BENCH_CONNS (64), BENCH_THREADS (2),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_PORT (first port
 # tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks),
 # BENCH_GO_BUDGET (240: seconds for all of them), BENCH_GZIP (1 adds a
@@ -33,8 +33,8 @@ cd "$(dirname "$0")/.."
 N=${BENCH_ARTICLES:-10000}
 HOT=${BENCH_HOT:-3000}
 [ "$HOT" -le "$N" ] || HOT=$N
-ROUNDS=${BENCH_ROUNDS:-3}
-DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-5}
+DURATION=${BENCH_DURATION:-8s}
 CONNS=${BENCH_CONNS:-64}
 THREADS=${BENCH_THREADS:-2}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -365,6 +365,13 @@ CEIL=minhdr
 [ -n "${RPS[minhdr]:-}" ] || CEIL=minimal
 echo
 echo "goal (issue 10: req/s at least 0.90x, p99 at most 1.20x ${LABEL[$CEIL]}): req/s $(ratio "${RPS[cached]}" "${RPS[$CEIL]}")x $(awk -v r="$(ratio "${RPS[cached]}" "${RPS[$CEIL]}")" 'BEGIN {print (r >= 0.9 ? "met" : "not met")}'), p99 $(ratio "${P99[cached]}" "${P99[$CEIL]}")x $(awk -v r="$(ratio "${P99[cached]}" "${P99[$CEIL]}")" 'BEGIN {print (r <= 1.2 ? "met" : "not met")}')"
+# The rounds ran side by side, so their ratios show how far the machine's
+# drift moved the medians' one.
+per_round() { # per_round A B: A's req/s over B's, round by round
+	join <(awk -v t="$1" '$1 == t {print $2, $3}' "$RESULTS") <(awk -v t="$2" '$1 == t {print $2, $3}' "$RESULTS") |
+		awk '{printf "%s%.2f", sep, $2 / $3; sep = " / "}'
+}
+echo "errdex (cached) / ${LABEL[$CEIL]}, req/s round by round: $(per_round cached "$CEIL")"
 echo
 echo "errdex cache during the measured runs: $HITS hits, $MISSES misses ($(awk -v h="$HITS" -v m="$MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits); $EVICTIONS evictions since start"
 echo "RSS after the runs: errdex cached $RSS_CACHED; errdex uncached $RSS_UNCACHED; minimal $RSS_MINIMAL"
