@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -162,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reqTimeout := fl.Duration("request-timeout", envDuration(getenv, "ERRDEX_REQUEST_TIMEOUT", api.DefaultConfig().RequestTimeout), "deadline of each request and its database calls; 0 means none (ERRDEX_REQUEST_TIMEOUT)")
 	rateLimit := fl.Int("rate-limit", int(envInt(getenv, "ERRDEX_RATE_LIMIT", int64(api.DefaultConfig().RateLimit))), "requests per minute per client (editor token or IP); 0 turns limiting off (ERRDEX_RATE_LIMIT)")
 	cacheBytes := fl.Int64("cache-bytes", envInt(getenv, "ERRDEX_CACHE_BYTES", int64(api.DefaultConfig().CacheBytes)), "size of the lookup response cache in bytes; 0 turns it off (ERRDEX_CACHE_BYTES)")
+	debugAddr := fl.String("debug-addr", getenv("ERRDEX_DEBUG_ADDR"), "serve Go's pprof profiles under /debug/pprof/ on this address, e.g. 127.0.0.1:6060; keep it private. Empty: off (ERRDEX_DEBUG_ADDR)")
 	cacheMaxAge := fl.Duration("cache-max-age", envDuration(getenv, "ERRDEX_CACHE_MAX_AGE", api.DefaultConfig().CacheMaxAge), "max-age of lookups' Cache-Control (ERRDEX_CACHE_MAX_AGE)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
@@ -242,6 +244,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	logger.Info("serving", "addr", ln.Addr().String())
+	if *debugAddr != "" {
+		stop, err := serveProfiles(*debugAddr, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	fmt.Fprintf(stdout, "errdex listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
@@ -585,6 +595,27 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 // articles) and the garbage made between collections. With the default
 // 64 MiB cache, RSS stays near 130 MB (BENCHMARKS.md).
 const memoryHeadroom = 48 << 20
+
+// serveProfiles serves net/http/pprof's handlers on addr, apart from the
+// API: profiles show the program's insides and cost CPU while taken, so
+// they are for an operator's private address, never the public one.
+func serveProfiles(addr string, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for profiles: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln) //nolint:errcheck // ends with ErrServerClosed at stop
+	logger.Info("serving profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { srv.Close() }, nil //nolint:errcheck // a profile being taken is cut off at exit
+}
 
 // isTerminal reports whether w is a terminal (for progress lines and
 // human-friendly logs).

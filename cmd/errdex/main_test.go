@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -209,5 +210,37 @@ func TestTokenCommands(t *testing.T) {
 	}
 	if out, _ := runCLI(t, dbURL, "token", "list"); !strings.Contains(out, "revoked") {
 		t.Errorf("list after revoke: %q", out)
+	}
+}
+
+// TestServeProfiles: with ERRDEX_DEBUG_ADDR, pprof answers there, and only
+// there: the API's address has no /debug/pprof.
+func TestServeProfiles(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := ln.Addr().String()
+	ln.Close()
+	base, cancel, done := startServe(t, map[string]string{"DATABASE_URL": testdb.URL(t), "ERRDEX_DEBUG_ADDR": debugAddr})
+	defer func() { cancel(); <-done }()
+
+	res, err := http.Get("http://" + debugAddr + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "heap profile") {
+		t.Errorf("GET /debug/pprof/heap on the debug address: %d %.80q", res.StatusCode, b)
+	}
+	res, err = http.Get(base + "/debug/pprof/heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/heap on the API's address: %d, want 404", res.StatusCode)
 	}
 }
