@@ -90,6 +90,9 @@ func newNegotiation() *negotiation {
 // parameter, already validated), else its Accept-Language.
 func (n *negotiation) preferences(lang string, r *http.Request) langPrefs {
 	h := langHeaders{lang, r.Header.Get("Accept-Language")}
+	if h == (langHeaders{}) {
+		return langPrefs{} // no preference: lookup.Preferences("", "") is empty too
+	}
 	if h.explicit != "" {
 		h.acceptLanguage = "" // an explicit lang wins; one entry for it
 	}
