@@ -29,6 +29,11 @@ func BenchmarkLookupCached(b *testing.B) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
+	// As served by default: every request counted against its client (the
+	// limit high enough never to be reached here).
+	cfg.RateLimit = 1 << 30
+	limited := api.NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	limited.ServeHTTP(httptest.NewRecorder(), req)
 	// What clients send: nothing (wrk, curl), a chatbot's Accept, and a
 	// portal's fetch from a browser (axios' default Accept).
 	chatbot := req.Clone(req.Context())
@@ -40,7 +45,7 @@ func BenchmarkLookupCached(b *testing.B) {
 		name string
 		h    http.Handler
 		req  *http.Request
-	}{{"errdex", srv, req}, {"chatbot", srv, chatbot}, {"browser", srv, browser}, {"bare", bare, req}} {
+	}{{"errdex", srv, req}, {"chatbot", srv, chatbot}, {"browser", srv, browser}, {"ratelimited", limited, req}, {"bare", bare, req}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -19,13 +19,37 @@ const rateWindow = time.Minute
 // limiting them would take a healthy replica out of rotation.
 var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
+// limiter is httprate's sliding-window limiter and the header values that
+// never change.
+type limiter struct {
+	*httprate.RateLimiter
+	policyH []string // RateLimit-Policy: "600;w=60"
+}
+
+// Header names in canonical form (as Header.Set would store them), so that
+// neither httprate nor overLimit makes a canonical copy of each on every
+// request. On the wire the case does not matter.
+const (
+	hdrXLimit     = "X-Ratelimit-Limit"
+	hdrXRemaining = "X-Ratelimit-Remaining"
+	hdrXReset     = "X-Ratelimit-Reset"
+	hdrLimit      = "Ratelimit-Limit"
+	hdrRemaining  = "Ratelimit-Remaining"
+	hdrReset      = "Ratelimit-Reset"
+	hdrPolicy     = "Ratelimit-Policy"
+)
+
 // newLimiter returns a sliding-window limiter of perMinute requests, or nil
 // when perMinute is 0.
-func newLimiter(perMinute int) *httprate.RateLimiter {
+func newLimiter(perMinute int) *limiter {
 	if perMinute <= 0 {
 		return nil
 	}
-	return httprate.NewRateLimiter(perMinute, rateWindow)
+	rl := httprate.NewRateLimiter(perMinute, rateWindow, httprate.WithResponseHeaders(httprate.ResponseHeaders{
+		Limit: hdrXLimit, Remaining: hdrXRemaining, Reset: hdrXReset, RetryAfter: "Retry-After",
+	}))
+	return &limiter{RateLimiter: rl,
+		policyH: []string{strconv.Itoa(perMinute) + ";w=" + strconv.Itoa(int(rateWindow.Seconds()))}}
 }
 
 // rateLimit counts each request against its client: an authenticated editor
@@ -60,16 +84,21 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	limited := s.limiter.OnLimit(w, r, clientKey(r))
+	// The IETF names carry httprate's values (the slices are shared: each
+	// has len == cap, so an Add to either copies), but for Reset, which is
+	// seconds from now there and a Unix time in X-RateLimit-Reset.
 	h := w.Header()
-	h.Set("RateLimit-Limit", h.Get("X-RateLimit-Limit"))
-	h.Set("RateLimit-Remaining", h.Get("X-RateLimit-Remaining"))
-	h.Set("RateLimit-Policy", h.Get("X-RateLimit-Limit")+";w="+strconv.Itoa(int(rateWindow.Seconds())))
-	if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-		h.Set("RateLimit-Reset", strconv.FormatInt(max(0, reset-time.Now().Unix()), 10))
+	h[hdrLimit] = h[hdrXLimit]
+	h[hdrRemaining] = h[hdrXRemaining]
+	h[hdrPolicy] = s.limiter.policyH
+	if xr := h[hdrXReset]; len(xr) == 1 {
+		if reset, err := strconv.ParseInt(xr[0], 10, 64); err == nil {
+			h[hdrReset] = []string{strconv.FormatInt(max(0, reset-time.Now().Unix()), 10)}
+		}
 	}
 	if limited {
 		writeProblem(w, r, Problem{Type: typeRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests,
-			Detail: "this client sent more than " + h.Get("RateLimit-Limit") + " requests in a minute; retry after Retry-After seconds"})
+			Detail: "this client sent more than " + h.Get(hdrLimit) + " requests in a minute; retry after Retry-After seconds"})
 	}
 	return limited
 }

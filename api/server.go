@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 
 	"github.com/errdex/errdex/internal/lookup"
 	"github.com/errdex/errdex/internal/store"
@@ -60,8 +59,8 @@ type Server struct {
 	logger     *slog.Logger
 	router     chi.Router
 	metrics    *metrics
-	limiter    *httprate.RateLimiter // nil when rate limiting is off
-	cache      *responseCache        // nil when caching is off
+	limiter    *limiter       // nil when rate limiting is off
+	cache      *responseCache // nil when caching is off
 	negotiate  *negotiation
 	// cacheControlH is the Cache-Control of public lookups.
 	cacheControlH []string
