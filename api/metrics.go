@@ -1,11 +1,8 @@
 package api
 
 import (
-	"maps"
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -40,10 +37,9 @@ type metrics struct {
 
 	// series maps a method, route and status to their request counter and
 	// duration histogram: finding them by label values hashes the labels
-	// and takes a lock on every request. Copied on write; label values are
-	// few (route patterns, not paths), so writes stop soon after start.
-	series   atomic.Pointer[map[seriesKey]requestSeries]
-	seriesMu sync.Mutex
+	// and takes a lock on every request. Label values are few (route
+	// patterns, not paths), so additions stop soon after start.
+	series memo[seriesKey, requestSeries]
 }
 
 type seriesKey struct {
@@ -97,6 +93,10 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 			Help: "Article files that imports run by this process could not import.",
 		}),
 	}
+	m.series.work = func(k seriesKey) requestSeries {
+		code := strconv.Itoa(k.status)
+		return requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
+	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight,
 		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.importRuns, m.importFailedFiles,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -129,35 +129,9 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	default:
 		method = "other"
 	}
-	k := seriesKey{method, route, status}
-	rs, ok := requestSeries{}, false
-	if all := m.series.Load(); all != nil {
-		rs, ok = (*all)[k]
-	}
-	if !ok {
-		rs = m.addSeries(k)
-	}
+	rs := m.series.get(seriesKey{method, route, status})
 	rs.requests.Inc()
 	rs.duration.Observe(d.Seconds())
-}
-
-func (m *metrics) addSeries(k seriesKey) requestSeries {
-	m.seriesMu.Lock()
-	defer m.seriesMu.Unlock()
-	old := m.series.Load()
-	if old != nil {
-		if rs, ok := (*old)[k]; ok {
-			return rs
-		}
-	}
-	code := strconv.Itoa(k.status)
-	rs := requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
-	all := map[seriesKey]requestSeries{k: rs}
-	if old != nil {
-		maps.Copy(all, *old)
-	}
-	m.series.Store(&all)
-	return rs
 }
 
 // ObserveImport counts an import run by this process (such as the seed

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"maps"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/errdex/errdex/internal/lookup"
 )
@@ -16,50 +13,9 @@ import (
 // (BenchmarkLookupCached/browser). So the server works out once what each
 // value says.
 
-// Bounds of a headerMemo.
-const (
-	memoEntries  = 1024
-	memoValueLen = 256
-)
-
-// headerMemo remembers what header values parse to. It keeps at most
-// memoEntries values of at most memoValueLen bytes; others are parsed every
-// time, so a client sending endless distinct values costs what parsing
-// them costs, and no memory. Reads take no lock: the map is replaced,
-// never changed.
-type headerMemo[K comparable, V any] struct {
-	parse func(K) V
-	m     atomic.Pointer[map[K]V]
-	mu    sync.Mutex // serializes additions
-}
-
-// get returns what k parses to; size is k's length in bytes.
-func (h *headerMemo[K, V]) get(k K, size int) V {
-	if m := h.m.Load(); m != nil {
-		if v, ok := (*m)[k]; ok {
-			return v
-		}
-	}
-	v := h.parse(k)
-	if size <= memoValueLen {
-		h.add(k, v)
-	}
-	return v
-}
-
-func (h *headerMemo[K, V]) add(k K, v V) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	old := h.m.Load()
-	if old != nil && len(*old) >= memoEntries {
-		return
-	}
-	m := map[K]V{k: v}
-	if old != nil {
-		maps.Copy(m, *old)
-	}
-	h.m.Store(&m)
-}
+// memoValueLen is the longest header value the negotiation memos keep:
+// longer ones, rare from real clients, are parsed every time.
+const memoValueLen = 256
 
 // langPrefs is what a lang parameter and an Accept-Language header say:
 // the reader's languages, best first (lookup.Preferences).
@@ -72,14 +28,14 @@ type langHeaders struct{ explicit, acceptLanguage string }
 
 // negotiation holds the memos of what clients' headers ask for.
 type negotiation struct {
-	html  headerMemo[string, bool] // an Accept header: does it prefer HTML?
-	langs headerMemo[langHeaders, langPrefs]
+	html  memo[string, bool] // an Accept header: does it prefer HTML?
+	langs memo[langHeaders, langPrefs]
 }
 
 func newNegotiation() *negotiation {
 	n := &negotiation{}
-	n.html.parse = func(accept string) bool { return prefersHTML([]string{accept}) }
-	n.langs.parse = func(h langHeaders) langPrefs {
+	n.html.work = func(accept string) bool { return prefersHTML([]string{accept}) }
+	n.langs.work = func(h langHeaders) langPrefs {
 		list := lookup.Preferences(h.explicit, h.acceptLanguage)
 		return langPrefs{list: list, key: strings.Join(list, ",")}
 	}
@@ -96,7 +52,10 @@ func (n *negotiation) preferences(lang string, r *http.Request) langPrefs {
 	if h.explicit != "" {
 		h.acceptLanguage = "" // an explicit lang wins; one entry for it
 	}
-	return n.langs.get(h, len(h.explicit)+len(h.acceptLanguage))
+	if len(h.explicit)+len(h.acceptLanguage) > memoValueLen {
+		return n.langs.work(h)
+	}
+	return n.langs.get(h)
 }
 
 // wantsHTML reports whether the client prefers text/html to
@@ -104,12 +63,12 @@ func (n *negotiation) preferences(lang string, r *http.Request) langPrefs {
 // preference, */* and no Accept at all mean JSON: API clients must never
 // be surprised by a page.
 func (n *negotiation) wantsHTML(r *http.Request) bool {
-	switch accept := r.Header.Values("Accept"); len(accept) {
-	case 0:
+	accept := r.Header.Values("Accept")
+	switch {
+	case len(accept) == 0:
 		return false
-	case 1:
-		return n.html.get(accept[0], len(accept[0]))
-	default:
-		return prefersHTML(accept)
+	case len(accept) == 1 && len(accept[0]) <= memoValueLen:
+		return n.html.get(accept[0])
 	}
+	return prefersHTML(accept)
 }

@@ -48,47 +48,70 @@ func TestNegotiationAnswersAsParsing(t *testing.T) {
 	}
 }
 
-// TestHeaderMemoIsBounded: values past memoEntries, or longer than
-// memoValueLen, are parsed every time instead of kept.
-func TestHeaderMemoIsBounded(t *testing.T) {
+// TestMemoIsBounded: keys past memoEntries are worked out every time
+// instead of kept.
+func TestMemoIsBounded(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	parsed := map[string]int{}
-	h := &headerMemo[string, int]{parse: func(s string) int {
+	worked := map[string]int{}
+	c := &memo[string, int]{work: func(s string) int {
 		mu.Lock()
 		defer mu.Unlock()
-		parsed[s]++
+		worked[s]++
 		return len(s)
 	}}
-	long := strings.Repeat("x", memoValueLen+1)
 	var wg sync.WaitGroup
-	for g := range 4 {
+	for range 4 {
 		wg.Go(func() {
 			for i := range memoEntries + 100 {
 				v := strconv.Itoa(i)
-				if got := h.get(v, len(v)); got != len(v) {
+				if got := c.get(v); got != len(v) {
 					t.Errorf("get(%q) = %d, want %d", v, got, len(v))
 				}
-			}
-			if got := h.get(long, len(long)); got != len(long) {
-				t.Errorf("goroutine %d: long value parsed to %d", g, got)
 			}
 		})
 	}
 	wg.Wait()
-	if got := len(*h.m.Load()); got != memoEntries {
+	if got := len(*c.m.Load()); got != memoEntries {
 		t.Errorf("memo holds %d values, want %d", got, memoEntries)
-	}
-	if parsed[long] != 4 {
-		t.Errorf("a value over %d bytes was parsed %d times in 4 gets, want 4 (never kept)", memoValueLen, parsed[long])
 	}
 	for i := range memoEntries + 100 {
 		v := strconv.Itoa(i)
-		before := parsed[v]
-		h.get(v, len(v))
-		kept := parsed[v] == before
-		if _, ok := (*h.m.Load())[v]; ok != kept {
-			t.Fatalf("value %q: in the memo = %v, but parsed again = %v", v, ok, !kept)
+		before := worked[v]
+		c.get(v)
+		kept := worked[v] == before
+		if _, ok := (*c.m.Load())[v]; ok != kept {
+			t.Fatalf("value %q: in the memo = %v, but worked out again = %v", v, ok, !kept)
+		}
+	}
+}
+
+// TestNegotiationKeepsNoLongValues: header values longer than
+// memoValueLen are answered as parsing gives, and never kept.
+func TestNegotiationKeepsNoLongValues(t *testing.T) {
+	t.Parallel()
+	n := newNegotiation()
+	longAccept := "text/html;q=0.9, application/json;q=0.1, " + strings.Repeat("application/x-filler;q=0.5, ", memoValueLen/20)
+	longLang := "en;q=0.1, ja, " + strings.Repeat("de;q=0.5, ", memoValueLen/8)
+	for range 4 {
+		r := httptest.NewRequest("GET", "/errors/0x80070643", nil)
+		r.Header.Set("Accept", longAccept)
+		r.Header.Set("Accept-Language", longLang)
+		if !n.wantsHTML(r) {
+			t.Errorf("long Accept %.40q...: wantsHTML = false, want true", longAccept)
+		}
+		if got, want := n.preferences("", r).list, lookup.Preferences("", longLang); !slices.Equal(got, want) {
+			t.Errorf("long Accept-Language: got %q, want %q", got, want)
+		}
+	}
+	if m := n.html.m.Load(); m != nil {
+		if _, ok := (*m)[longAccept]; ok {
+			t.Errorf("an Accept of %d bytes was kept (at most %d are)", len(longAccept), memoValueLen)
+		}
+	}
+	if m := n.langs.m.Load(); m != nil {
+		if _, ok := (*m)[langHeaders{acceptLanguage: longLang}]; ok {
+			t.Errorf("an Accept-Language of %d bytes was kept (at most %d are)", len(longLang), memoValueLen)
 		}
 	}
 }
