@@ -324,10 +324,10 @@ RSS_UNCACHED=$(rss "$PID_UNCACHED")
 RSS_MINIMAL=$(rss "$PID_MINIMAL")
 
 # 4. The table.
-median() { # median TARGET COLUMN
-	awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$RESULTS" | sort -g |
-		awk '{v[NR] = $1} END {if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+median_of() { # median_of [FORMAT]: the median of the numbers on standard input, one per line
+	sort -g | awk -v f="${1:-%.3f}" '{v[NR] = $1} END {if (NR % 2) printf f, v[(NR + 1) / 2]; else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
+median() { awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$RESULTS" | median_of; } # median TARGET COLUMN
 declare -A RPS P50 P99 CPU
 for t in "${NAMES[@]}"; do
 	RPS[$t]=$(median "$t" 3)
@@ -372,11 +372,10 @@ per_round() { # per_round A B COLUMN: A's COLUMN over B's, round by round
 	awk -v a="$1" -v b="$2" -v c="$3" '$1 == a {x[$2] = $c} $1 == b {y[$2] = $c; n = $2 > n ? $2 : n}
 		END {for (r = 1; r <= n; r++) if ((r in x) && y[r] > 0) {printf "%s%.2f", sep, x[r] / y[r]; sep = " "}}' "$RESULTS"
 }
-median_of() { tr ' ' '\n' | sort -g | awk '{v[NR] = $1} END {if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 RPS_ROUNDS=$(per_round cached "$CEIL" 3)
 P99_ROUNDS=$(per_round cached "$CEIL" 5)
-RPS_GOAL=$(median_of <<<"$RPS_ROUNDS")
-P99_GOAL=$(median_of <<<"$P99_ROUNDS")
+RPS_GOAL=$(tr ' ' '\n' <<<"$RPS_ROUNDS" | median_of %.2f)
+P99_GOAL=$(tr ' ' '\n' <<<"$P99_ROUNDS" | median_of %.2f)
 echo "errdex (cached) / ${LABEL[$CEIL]}, round by round: req/s ${RPS_ROUNDS// / \/ }; p99 ${P99_ROUNDS// / \/ }"
 echo "goal (issue 10, median of the rounds' ratios: req/s at least 0.90x, p99 at most 1.20x ${LABEL[$CEIL]}): req/s ${RPS_GOAL}x $(awk -v r="$RPS_GOAL" 'BEGIN {print (r >= 0.9 ? "met" : "not met")}'), p99 ${P99_GOAL}x $(awk -v r="$P99_GOAL" 'BEGIN {print (r <= 1.2 ? "met" : "not met")}')"
 echo
