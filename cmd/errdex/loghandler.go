@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// flatJSONHandler writes exactly the lines slog.JSONHandler writes, but
+// renders the common record itself: no groups, attributes that are
+// strings, integers, booleans or durations, and no character that JSON
+// would escape. That is every access-log line, one per request, where
+// slog's general machinery cost a cached lookup more than its routing,
+// middleware and cache together (BenchmarkLogLine). Any other record, and
+// every record of a logger made by With or WithGroup, goes to the
+// slog.JSONHandler it wraps.
+type flatJSONHandler struct {
+	mu    *sync.Mutex // held while writing to w, by both handlers
+	w     io.Writer
+	level slog.Leveler
+	json  slog.Handler // a slog.JSONHandler writing through lockedWriter
+}
+
+// newFlatJSONHandler returns a handler writing JSON lines to w, as
+// slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}) does.
+func newFlatJSONHandler(w io.Writer, level slog.Leveler) *flatJSONHandler {
+	mu := &sync.Mutex{}
+	return &flatJSONHandler{mu: mu, w: w, level: level,
+		json: slog.NewJSONHandler(lockedWriter{mu, w}, &slog.HandlerOptions{Level: level})}
+}
+
+// lockedWriter serializes the wrapped JSONHandler's writes with the flat
+// handler's, so w need not be safe for concurrent use.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Enabled implements slog.Handler.
+func (h *flatJSONHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+// WithAttrs implements slog.Handler; the loggers it makes are rare and
+// use slog's handler throughout.
+func (h *flatJSONHandler) WithAttrs(attrs []slog.Attr) slog.Handler { return h.json.WithAttrs(attrs) }
+
+// WithGroup implements slog.Handler, as WithAttrs.
+func (h *flatJSONHandler) WithGroup(name string) slog.Handler { return h.json.WithGroup(name) }
+
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Handle implements slog.Handler.
+func (h *flatJSONHandler) Handle(ctx context.Context, r slog.Record) error {
+	bp := lineBuffers.Get().(*[]byte)
+	defer lineBuffers.Put(bp)
+	line, ok := appendFlatJSON((*bp)[:0], r)
+	*bp = line[:0]
+	if !ok {
+		return h.json.Handle(ctx, r)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.w.Write(line)
+	return err
+}
+
+// appendFlatJSON appends r as slog.JSONHandler (with no ReplaceAttr and
+// no source) would write it, or reports false when r is not flat.
+func appendFlatJSON(b []byte, r slog.Record) ([]byte, bool) {
+	if r.Time.IsZero() || r.Time.Year() > 9999 || r.Time.Year() < 0 || !plain(r.Message) {
+		return b, false
+	}
+	b = append(b, `{"time":"`...)
+	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"`...)
+	b = append(b, r.Level.String()...) // "INFO", "WARN+1": nothing to escape
+	b = append(b, `","msg":"`...)
+	b = append(b, r.Message...)
+	b = append(b, '"')
+	ok := true
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "" || !plain(a.Key) {
+			ok = false
+			return false
+		}
+		b = append(b, ',', '"')
+		b = append(b, a.Key...)
+		b = append(b, '"', ':')
+		switch v := a.Value; v.Kind() {
+		case slog.KindString:
+			s := v.String()
+			if !plain(s) {
+				ok = false
+				return false
+			}
+			b = append(b, '"')
+			b = append(b, s...)
+			b = append(b, '"')
+		case slog.KindInt64:
+			b = strconv.AppendInt(b, v.Int64(), 10)
+		case slog.KindUint64:
+			b = strconv.AppendUint(b, v.Uint64(), 10)
+		case slog.KindBool:
+			b = strconv.AppendBool(b, v.Bool())
+		case slog.KindDuration:
+			b = strconv.AppendInt(b, int64(v.Duration()), 10) // as slog: nanoseconds
+		default:
+			ok = false
+			return false
+		}
+		return true
+	})
+	return append(b, '}', '\n'), ok
+}
+
+// plain reports whether JSON writes s as it is: printable ASCII other
+// than the quote and the backslash.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
