@@ -17,29 +17,31 @@ import (
 // middleware and cache together (BenchmarkLogLine). Any other record, and
 // every record of a logger made by With or WithGroup, goes to the
 // slog.JSONHandler it wraps.
+//
+// It takes no lock: its writer must be safe for concurrent use. That
+// lets serve's logBuffer write out a full buffer while other requests
+// go on logging, which slog's handler, holding its lock around each
+// write, does not.
 type flatJSONHandler struct {
-	mu    *sync.Mutex // held while writing to w, by both handlers
 	w     io.Writer
 	level slog.Leveler
-	json  slog.Handler // a slog.JSONHandler writing through lockedWriter
+	json  slog.Handler // a slog.JSONHandler on w
 }
 
-// newFlatJSONHandler returns a handler writing JSON lines to w, as
+// newFlatJSONHandler returns a handler writing JSON lines to w, which
+// must be safe for concurrent use, as
 // slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}) does.
 func newFlatJSONHandler(w io.Writer, level slog.Leveler) *flatJSONHandler {
-	mu := &sync.Mutex{}
-	return &flatJSONHandler{mu: mu, w: w, level: level,
-		json: slog.NewJSONHandler(lockedWriter{mu, w}, &slog.HandlerOptions{Level: level})}
+	return &flatJSONHandler{w: w, level: level, json: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}
 }
 
-// lockedWriter serializes the wrapped JSONHandler's writes with the flat
-// handler's, so w need not be safe for concurrent use.
+// lockedWriter makes a writer safe for concurrent use, one Write at a time.
 type lockedWriter struct {
-	mu *sync.Mutex
+	mu sync.Mutex
 	w  io.Writer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
+func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
@@ -68,8 +70,6 @@ func (h *flatJSONHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !ok {
 		return h.json.Handle(ctx, r)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	_, err := h.w.Write(line)
 	return err
 }

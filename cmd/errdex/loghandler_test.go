@@ -150,11 +150,12 @@ func TestFlatJSONHandlerConforms(t *testing.T) {
 }
 
 // Lines written at once by both of the handler's paths stay whole, though
-// the writer (a bytes.Buffer) is not safe for concurrent use.
-func TestFlatJSONSerializesWrites(t *testing.T) {
+// the writer newLogger is given (a bytes.Buffer) is not safe for
+// concurrent use.
+func TestJSONLoggerSerializesWrites(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	logger := slog.New(newFlatJSONHandler(&buf, slog.LevelInfo))
+	logger := newLogger(func(string) string { return "" }, &buf)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -192,5 +193,16 @@ func BenchmarkLogLine(b *testing.B) {
 				h.Handle(context.Background(), r) //nolint:errcheck // io.Discard
 			}
 		})
+	}
+}
+
+// serve's log buffer writes out a full buffer while other requests go on
+// logging into its spare: no handler's lock may be held around it.
+func TestJSONLoggerWritesStraightToTheLogBuffer(t *testing.T) {
+	t.Parallel()
+	buf := newLogBuffer(io.Discard, 1024)
+	h, ok := newLogger(func(string) string { return "" }, buf).Handler().(*flatJSONHandler)
+	if !ok || h.w != io.Writer(buf) {
+		t.Errorf("the JSON logger on a log buffer has handler %#v, want a flatJSONHandler writing to the buffer", h)
 	}
 }

@@ -147,6 +147,9 @@ func newLogger(getenv func(string) string, w io.Writer) *slog.Logger {
 	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
+	if _, ok := w.(*logBuffer); !ok { // which takes its own lock
+		w = &lockedWriter{w: w}
+	}
 	return slog.New(newFlatJSONHandler(w, level))
 }
 
