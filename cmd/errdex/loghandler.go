@@ -12,9 +12,9 @@ import (
 // flatJSONHandler writes exactly the lines slog.JSONHandler writes, but
 // renders the common record itself: no groups, attributes that are
 // strings, integers, booleans or durations, and no character that JSON
-// would escape. That is every access-log line, one per request, where
-// slog's general machinery cost a cached lookup more than its routing,
-// middleware and cache together (BenchmarkLogLine). Any other record, and
+// would escape. That is every access-log line, one per request, the
+// largest single piece of a cached lookup's own work when slog's general
+// machinery wrote it (BenchmarkLogLine, BENCHMARKS.md). Any other record, and
 // every record of a logger made by With or WithGroup, goes to the
 // slog.JSONHandler it wraps.
 //
@@ -61,12 +61,18 @@ func (h *flatJSONHandler) WithGroup(name string) slog.Handler { return h.json.Wi
 
 var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
+// maxPooledLine is the largest line buffer kept for reuse, as slog keeps
+// its own: one huge line must not pin its buffer for ever.
+const maxPooledLine = 16 << 10
+
 // Handle implements slog.Handler.
 func (h *flatJSONHandler) Handle(ctx context.Context, r slog.Record) error {
 	bp := lineBuffers.Get().(*[]byte)
-	defer lineBuffers.Put(bp)
 	line, ok := appendFlatJSON((*bp)[:0], r)
-	*bp = line[:0]
+	if cap(line) <= maxPooledLine {
+		*bp = line[:0]
+		defer lineBuffers.Put(bp)
+	}
 	if !ok {
 		return h.json.Handle(ctx, r)
 	}
@@ -77,7 +83,7 @@ func (h *flatJSONHandler) Handle(ctx context.Context, r slog.Record) error {
 // appendFlatJSON appends r as slog.JSONHandler (with no ReplaceAttr and
 // no source) would write it, or reports false when r is not flat.
 func appendFlatJSON(b []byte, r slog.Record) ([]byte, bool) {
-	if r.Time.IsZero() || r.Time.Year() > 9999 || r.Time.Year() < 0 || !plain(r.Message) {
+	if y := r.Time.Year(); r.Time.IsZero() || y > 9999 || y < 0 || !plain(r.Message) {
 		return b, false
 	}
 	b = append(b, `{"time":"`...)

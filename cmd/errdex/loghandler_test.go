@@ -206,3 +206,16 @@ func TestJSONLoggerWritesStraightToTheLogBuffer(t *testing.T) {
 		t.Errorf("the JSON logger on a log buffer has handler %#v, want a flatJSONHandler writing to the buffer", h)
 	}
 }
+
+// A huge line's buffer is not kept for the next line.
+func TestFlatJSONPoolsNoHugeBuffer(t *testing.T) {
+	h := newFlatJSONHandler(io.Discard, slog.LevelInfo)
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, "big", 0)
+	r.AddAttrs(slog.String("s", strings.Repeat("x", 100<<10)))
+	if err := h.Handle(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if bp := lineBuffers.Get().(*[]byte); cap(*bp) > maxPooledLine {
+		t.Errorf("the pool kept a %d-byte buffer", cap(*bp))
+	}
+}
