@@ -23,16 +23,15 @@ import (
 // go on logging, which slog's handler, holding its lock around each
 // write, does not.
 type flatJSONHandler struct {
-	w     io.Writer
-	level slog.Leveler
-	json  slog.Handler // a slog.JSONHandler on w
+	w    io.Writer
+	json slog.Handler // a slog.JSONHandler on w, at the same level
 }
 
 // newFlatJSONHandler returns a handler writing JSON lines to w, which
 // must be safe for concurrent use, as
 // slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}) does.
 func newFlatJSONHandler(w io.Writer, level slog.Leveler) *flatJSONHandler {
-	return &flatJSONHandler{w: w, level: level, json: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}
+	return &flatJSONHandler{w: w, json: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}
 }
 
 // lockedWriter makes a writer safe for concurrent use, one Write at a time.
@@ -48,8 +47,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 // Enabled implements slog.Handler.
-func (h *flatJSONHandler) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= h.level.Level()
+func (h *flatJSONHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return h.json.Enabled(ctx, level)
 }
 
 // WithAttrs implements slog.Handler; the loggers it makes are rare and
