@@ -8,14 +8,20 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"testing/slogtest"
 	"time"
+
+	"github.com/errdex/errdex/api"
+	"github.com/errdex/errdex/internal/testdb"
 )
 
-// accessRecord is shaped as api.Server's access-log line.
+// accessRecord is shaped as api.Server's access-log line
+// (TestFlatJSONRendersTheAccessLine checks the real one).
 func accessRecord(t time.Time, id, path string) slog.Record {
 	r := slog.NewRecord(t, slog.LevelInfo, "request", 0)
 	r.AddAttrs(slog.String("request_id", id), slog.String("method", "GET"), slog.String("route", "/errors/{code}"),
@@ -108,12 +114,43 @@ func TestFlatJSONWritesWhatSlogWrites(t *testing.T) {
 	}
 }
 
-// The access-log line, the one a request writes, is rendered by the
-// handler itself: that is the point of it.
+// recordingHandler keeps the records logged through it.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+
+// The access-log line the API writes for a lookup is rendered by the flat
+// handler itself, the point of it, and as slog would write it.
 func TestFlatJSONRendersTheAccessLine(t *testing.T) {
 	t.Parallel()
-	if _, ok := appendFlatJSON(nil, accessRecord(time.Now(), "vm/QwHnCHbRlR-013002", "/errors/0x80070643")); !ok {
-		t.Error("the access-log line went to slog's handler")
+	var rec recordingHandler
+	srv := api.NewServer(api.DefaultConfig(), testdb.Store(t), slog.New(&rec))
+	srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/errors/0x80070643", nil))
+	var access []slog.Record
+	for _, r := range rec.records {
+		if r.Message == "request" {
+			access = append(access, r)
+		}
+	}
+	if len(access) != 1 {
+		t.Fatalf("%d access-log records, want 1", len(access))
+	}
+	if _, ok := appendFlatJSON(nil, access[0]); !ok {
+		t.Error("the access-log line would go to slog's handler")
+	}
+	if want, got := bothWrite(t, slog.LevelInfo, nil, access[0]); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 }
 
