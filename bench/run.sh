@@ -4,11 +4,13 @@
 # GET /errors/{code} with wrk against
 #   A  errdex, cache on and warm
 #   B  bench/minimal: net/http writing the same response from memory: the
-#      body and errdex's header lines (BENCH_HEADERS=0 leaves it out). The
-#      issue's ceiling: what errdex adds to it is router, middleware,
+#      body and errdex's header lines (BENCH_HEADERS=0 leaves it out), with
+#      errdex's http.Server settings (internal/httpserver: its timeouts).
+#      The issue's ceiling: what errdex adds to it is router, middleware,
 #      logging, metrics and cache
-#   B' bench/minimal writing the body with only Content-Type: what the
-#      headers errdex must send cost net/http
+#   B' bench/minimal -bare writing the body with only Content-Type, with
+#      net/http's defaults and a header timeout: the fastest net/http can
+#      answer at all; B over B' is what errdex's headers and timeouts cost
 #   C  nginx serving the same bodies as static files
 #   D  errdex with the cache off (the database-bound path)
 # alternating A B C D A B C D ..., print medians and ratios, then the Go
@@ -204,7 +206,7 @@ log "errdex cached on :$P_CACHED (cache ${ERRDEX_CACHE_BYTES:-67108864} bytes), 
 chmod -R a+rX "$WORK/bodies"
 shuf -n "$HOT" --random-source=<(yes) "$WORK/codes.txt" >"$WORK/hot.txt"
 
-"$WORK/minimal" -addr "127.0.0.1:$P_MINIMAL" -dir "$WORK/bodies" >"$WORK/minimal.log" 2>&1 &
+"$WORK/minimal" -bare -addr "127.0.0.1:$P_MINIMAL" -dir "$WORK/bodies" >"$WORK/minimal.log" 2>&1 &
 PIDS+=($!)
 PID_MINIMAL=$!
 # errdex's headers on a cached answer, but those minimal sets itself.
@@ -269,7 +271,7 @@ NAMES+=(minimal nginx uncached)
 declare -A URL=([cached]="http://127.0.0.1:$P_CACHED" [minimal]="http://127.0.0.1:$P_MINIMAL"
 	[minhdr]="http://127.0.0.1:$P_MINHDR" [nginx]="http://127.0.0.1:$P_NGINX"
 	[uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED")
-declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal, body only" [minhdr]="minimal, same response"
+declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal, body only, bare" [minhdr]="minimal, same response"
 	[nginx]="nginx static files" [uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip")
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
@@ -355,10 +357,10 @@ echo "|---|---:|---:|---:|---:|"
 if [ -n "${RPS[minhdr]:-}" ]; then
 	ratio_row "errdex (cached) / minimal, same response" cached minhdr
 fi
-ratio_row "errdex (cached) / minimal, body only" cached minimal
-[ -z "${RPS[minhdr]:-}" ] || ratio_row "minimal, same response / body only" minhdr minimal
+ratio_row "errdex (cached) / minimal, body only, bare" cached minimal
+[ -z "${RPS[minhdr]:-}" ] || ratio_row "minimal, same response / body only, bare" minhdr minimal
 ratio_row "errdex (cached) / nginx" cached nginx
-ratio_row "minimal, body only / nginx" minimal nginx
+ratio_row "minimal, body only, bare / nginx" minimal nginx
 ratio_row "errdex cached / uncached" cached uncached
 [ -z "${RPS[gzip]:-}" ] || ratio_row "errdex cached, gzip / nginx (identity)" gzip nginx
 CEIL=minhdr

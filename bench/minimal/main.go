@@ -3,12 +3,17 @@
 // GET /errors/{code} with those bytes, and nothing else — no router, no
 // middleware, no logging, no metrics.
 //
+// It runs with errdex's http.Server settings (internal/httpserver: header,
+// write and idle timeouts), which any server facing clients needs and which
+// cost net/http a little on every request; -bare serves with net/http's
+// defaults and a header timeout only, the fastest net/http can be made.
+//
 // With -headers it also sends the header lines of a file on every response:
 // given errdex's, it writes the same response as errdex, the ceiling the
 // benchmark holds errdex to; without, what those headers cost net/http
 // shows.
 //
-//	go run ./bench/minimal -addr 127.0.0.1:8082 -dir bodies/ [-headers FILE]
+//	go run ./bench/minimal -addr 127.0.0.1:8082 -dir bodies/ [-headers FILE] [-bare]
 package main
 
 import (
@@ -20,12 +25,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/errdex/errdex/internal/httpserver"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8082", "listen address")
 	dir := flag.String("dir", "", "folder of CODE.json response bodies")
 	headersFile := flag.String("headers", "", `file of "Name: value" lines to send on every response too`)
+	bare := flag.Bool("bare", false, "serve with net/http's defaults and a header timeout, not errdex's settings")
 	flag.Parse()
 	extra := http.Header{}
 	if *headersFile != "" {
@@ -71,7 +79,13 @@ func main() {
 		h["Content-Length"] = res.length
 		w.Write(res.body) //nolint:errcheck // the client went away
 	})
-	log.Printf("minimal: %d bodies, %d extra headers, listening on %s", len(bodies), len(extra), *addr)
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Its handler sets no request deadline; the write timeout is the 30 s
+	// errdex has with its default 10 s request timeout.
+	srv := httpserver.New(mux, 0, nil)
+	if *bare {
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	}
+	srv.Addr = *addr
+	log.Printf("minimal: %d bodies, %d extra headers, bare %v, listening on %s", len(bodies), len(extra), *bare, *addr)
 	log.Fatal(srv.ListenAndServe())
 }

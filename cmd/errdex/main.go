@@ -24,6 +24,7 @@ import (
 
 	"github.com/errdex/errdex/api"
 	"github.com/errdex/errdex/articles"
+	"github.com/errdex/errdex/internal/httpserver"
 	"github.com/errdex/errdex/internal/importer"
 	"github.com/errdex/errdex/internal/markdown"
 	"github.com/errdex/errdex/internal/store"
@@ -230,18 +231,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bgDone := make(chan struct{})
 	go func() { handler.Background(bgCtx); close(bgDone) }()
 	defer func() { stopBackground(); <-bgDone }()
-	// Writes may go on past the request deadline, so a timed-out request
-	// still gets its 503. No ReadTimeout: the handler gives a request with
-	// a body its own deadline (api.Config.BodyTimeout).
-	writeTimeout := max(30*time.Second, *reqTimeout+5*time.Second)
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := httpserver.New(handler, *reqTimeout, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
