@@ -79,11 +79,13 @@ func main() {
 		h["Content-Length"] = res.length
 		w.Write(res.body) //nolint:errcheck // the client went away
 	})
-	// Its handler sets no request deadline; the write timeout is the 30 s
-	// errdex has with its default 10 s request timeout.
-	srv := httpserver.New(mux, 0, nil)
+	var srv *http.Server
 	if *bare {
 		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	} else {
+		// Its handler sets no request deadline; the write timeout is the
+		// 30 s errdex has with its default 10 s request timeout.
+		srv = httpserver.New(mux, 0, nil)
 	}
 	srv.Addr = *addr
 	log.Printf("minimal: %d bodies, %d extra headers, bare %v, listening on %s", len(bodies), len(extra), *bare, *addr)
