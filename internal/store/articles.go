@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/errdex/errdex/internal/article"
 )
@@ -535,7 +538,10 @@ func (s *Store) CountArticles(ctx context.Context) (int, error) {
 }
 
 // InTx runs fn in a transaction committed only when fn returns nil, so a
-// failed write leaves nothing behind.
+// failed write leaves nothing behind. When the COMMIT is cut off (the
+// request's deadline, a lost connection) PostgreSQL may have committed
+// all the same; InTx then finds out which (commitOutcome) and returns nil
+// if it did, so the caller answers what really happened.
 func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -545,10 +551,56 @@ func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	var xid string
+	if err := tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text`).Scan(&xid); err != nil {
 		return translate(err, "commit")
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.commitOutcome(ctx, xid, err)
+	}
 	return nil
+}
+
+// commitCheckTimeout bounds how long commitOutcome waits to learn whether
+// a cut-off COMMIT took effect: the answer is usually there at once, and
+// a client that waited out the request's deadline should not wait much
+// longer for a 503 (README: within the deadline, give or take).
+const commitCheckTimeout = 500 * time.Millisecond
+
+// commitOutcome decides a COMMIT of transaction xid that failed with
+// commitErr. An error from the server is final: nothing was saved. A cut
+// connection or context leaves it open, and pg_xact_status, asked on
+// another connection, settles it, as PostgreSQL documents for this case:
+// nil when the transaction committed, the commit's error when it did not,
+// and when no answer comes within commitCheckTimeout an unavailable error
+// saying the write may have been saved.
+func (s *Store) commitOutcome(ctx context.Context, xid string, commitErr error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(commitErr, &pgErr) {
+		return translate(commitErr, "commit")
+	}
+	// The request's deadline may be what cut the COMMIT: this needs its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitCheckTimeout)
+	defer cancel()
+	for {
+		var status *string // NULL only for transactions too old to tell
+		err := s.pool.QueryRow(ctx, `SELECT pg_xact_status($1::xid8)`, xid).Scan(&status)
+		switch {
+		case err == nil && status != nil && *status == "committed":
+			return nil
+		case err == nil && status != nil && *status == "aborted":
+			return translate(commitErr, "commit")
+		}
+		// "in progress": the server is still committing (a deferred
+		// trigger, a slow disk) and will finish on its own; or no answer.
+		select {
+		case <-ctx.Done():
+			return &article.Error{Kind: article.KindUnavailable,
+				Message: "database unavailable while committing: the write may or may not have been saved; read it back before sending it again",
+				Err:     fmt.Errorf("commit: %w", commitErr)}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Key identifies an article.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +204,59 @@ func TestMigrationCarriesArticleBodies(t *testing.T) {
 	}
 	if diff := cmp.Diff(revBefore, revAfter); diff != "" {
 		t.Errorf("revision after down and up (-before +after):\n%s", diff)
+	}
+}
+
+// TestInTxSettlesACutOffCommit cuts COMMIT off with the context, as a
+// request's deadline does, while PostgreSQL is still committing: a
+// deferred trigger makes COMMIT take 400 ms and, for a negative id, fail.
+// pgx then closes the connection and asks the server to cancel; the
+// trigger swallows the cancel, as a COMMIT past the point where a cancel
+// can stop it does. InTx must report what the server did, not the cut.
+func TestInTxSettlesACutOffCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testdb.Store(t)
+	if _, err := s.Pool().Exec(ctx, `
+CREATE TABLE commit_probe (id int);
+CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	BEGIN
+		PERFORM pg_sleep(0.4);
+	EXCEPTION WHEN query_canceled THEN
+		NULL;
+	END;
+	IF NEW.id < 0 THEN RAISE EXCEPTION 'refused at commit'; END IF;
+	RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON commit_probe
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(id int) error {
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		return s.InTx(cctx, func(tx pgx.Tx) error {
+			_, err := tx.Exec(cctx, `INSERT INTO commit_probe VALUES ($1)`, id)
+			return err
+		})
+	}
+	saved := func(id int) bool {
+		var n int
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM commit_probe WHERE id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+
+	if err := insert(1); err != nil || !saved(1) {
+		t.Errorf("COMMIT cut off, then done by the server: err %v, saved %v; want nil, true", err, saved(1))
+	}
+	err := insert(-1)
+	if kind := article.KindOf(err); kind != article.KindUnavailable || saved(-1) {
+		t.Errorf("COMMIT cut off, then refused by the server: kind %q (%v), saved %v; want unavailable, false", kind, err, saved(-1))
+	}
+	if err != nil && strings.Contains(err.Error(), "may or may not") {
+		t.Errorf("a refused COMMIT is certain, but the error says it is not: %v", err)
 	}
 }
