@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -258,5 +259,32 @@ CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON commit_probe
 	}
 	if err != nil && strings.Contains(err.Error(), "may or may not") {
 		t.Errorf("a refused COMMIT is certain, but the error says it is not: %v", err)
+	}
+}
+
+// TestCommitOutcomeUndecided asks about a transaction that stays open, as
+// one whose COMMIT the server has not finished: after the check's timeout
+// the answer is a 503 that says the write may have been saved.
+func TestCommitOutcomeUndecided(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testdb.Store(t)
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // the test's own transaction
+	var xid string
+	if err := tx.QueryRow(ctx, `SELECT pg_current_xact_id()::text`).Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = store.CommitOutcome(s, ctx, xid, io.ErrUnexpectedEOF)
+	took := time.Since(start)
+	if article.KindOf(err) != article.KindUnavailable || !strings.Contains(err.Error(), "may or may not have been saved") {
+		t.Errorf("undecided commit: %v, want unavailable, may or may not have been saved", err)
+	}
+	if took < store.CommitCheckTimeout || took > store.CommitCheckTimeout+time.Second {
+		t.Errorf("undecided commit answered after %v, want about %v", took, store.CommitCheckTimeout)
 	}
 }
