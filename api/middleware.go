@@ -60,10 +60,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A record made here, not by Logger.LogAttrs, skips looking up the
 		// caller's program counter, which no access-log line shows.
 		rec := slog.NewRecord(start.Add(elapsed), level, "request", 0)
-		rec.AddAttrs(slog.String("request_id", q.id),
-			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
-			slog.Int("status", status), slog.Int("bytes", q.w.bytes),
-			slog.Duration("duration", elapsed))
+		q.access = accessLine{id: q.id, method: r.Method, route: route, path: r.URL.Path,
+			status: status, bytes: q.w.bytes, duration: elapsed}
+		rec.AddAttrs(slog.Any("", &q.access))
 		h.Handle(r.Context(), rec) //nolint:errcheck // nowhere to report a failed log write
 	}
 }

@@ -34,8 +34,9 @@ type request struct {
 	mu    sync.Mutex
 	timed atomic.Pointer[timedContext]
 
-	w   statusWriter
-	idH [1]string // X-Request-Id's value, len == cap
+	w      statusWriter
+	idH    [1]string  // X-Request-Id's value, len == cap
+	access accessLine // the access-log line, filled in once answered
 }
 
 type timedContext struct {

@@ -94,6 +94,12 @@ func appendFlatJSON(b []byte, r slog.Record) ([]byte, bool) {
 	b = append(b, '"')
 	ok := true
 	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "" && a.Value.Kind() == slog.KindLogValuer {
+			if line, isLine := a.Value.Any().(accessFields); isLine {
+				b, ok = appendAccessFields(b, line)
+				return ok
+			}
+		}
 		if a.Key == "" || !plain(a.Key) {
 			ok = false
 			return false
@@ -126,6 +132,35 @@ func appendFlatJSON(b []byte, r slog.Record) ([]byte, bool) {
 		return true
 	})
 	return append(b, '}', '\n'), ok
+}
+
+// accessFields is the API's access-log line (api.accessLine), logged as
+// one attribute with an empty key whose fields slog writes inline.
+type accessFields interface {
+	AccessFields() (id, method, route, path string, status, bytes int, duration time.Duration)
+}
+
+// appendAccessFields appends the line's fields as slog.JSONHandler writes
+// the group its LogValue returns, or reports false if one needs escaping.
+func appendAccessFields(b []byte, a accessFields) ([]byte, bool) {
+	id, method, route, path, status, bytes, duration := a.AccessFields()
+	if !plain(id) || !plain(method) || !plain(route) || !plain(path) {
+		return b, false
+	}
+	b = append(b, `,"request_id":"`...)
+	b = append(b, id...)
+	b = append(b, `","method":"`...)
+	b = append(b, method...)
+	b = append(b, `","route":"`...)
+	b = append(b, route...)
+	b = append(b, `","path":"`...)
+	b = append(b, path...)
+	b = append(b, `","status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, int64(bytes), 10)
+	b = append(b, `,"duration":`...)
+	return strconv.AppendInt(b, int64(duration), 10), true
 }
 
 // plain reports whether JSON writes s as it is: printable ASCII other
