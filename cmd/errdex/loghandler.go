@@ -11,11 +11,12 @@ import (
 
 // flatJSONHandler writes exactly the lines slog.JSONHandler writes, but
 // renders the common record itself: no groups, attributes that are
-// strings, integers, booleans or durations, and no character that JSON
-// would escape. That is every access-log line, one per request, the
-// largest single piece of a cached lookup's own work when slog's general
-// machinery wrote it (BenchmarkLogLine, BENCHMARKS.md). Any other record, and
-// every record of a logger made by With or WithGroup, goes to the
+// strings, integers, booleans or durations or the API's access line
+// (accessFields), and no character that JSON would escape. That is every
+// access-log line, one per request, the largest single piece of a cached
+// lookup's own work when slog's general machinery wrote it
+// (BenchmarkLookupLogged, BENCHMARKS.md). Any other record, and every
+// record of a logger made by With or WithGroup, goes to the
 // slog.JSONHandler it wraps.
 //
 // It takes no lock: its writer must be safe for concurrent use. That
