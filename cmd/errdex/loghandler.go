@@ -15,7 +15,7 @@ import (
 // (accessFields), and no character that JSON would escape. That is every
 // access-log line, one per request, the largest single piece of a cached
 // lookup's own work when slog's general machinery wrote it
-// (BenchmarkLookupLogged, BENCHMARKS.md). Any other record, and every
+// (BenchmarkLogLine, BenchmarkLookupLogged, BENCHMARKS.md). Any other record, and every
 // record of a logger made by With or WithGroup, goes to the
 // slog.JSONHandler it wraps.
 //

@@ -20,12 +20,24 @@ import (
 	"github.com/errdex/errdex/internal/testdb"
 )
 
-// accessRecord is shaped as api.Server's access-log line
+// testAccessLine is shaped as api's access line: one attribute with an
+// empty key whose LogValue is the seven fields
 // (TestFlatJSONRendersTheAccessLine checks the real one).
+type testAccessLine struct{ id, path string }
+
+func (a testAccessLine) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("request_id", a.id), slog.String("method", "GET"), slog.String("route", "/errors/{code}"),
+		slog.String("path", a.path), slog.Int("status", 200), slog.Int("bytes", 9546), slog.Duration("duration", 23234*time.Nanosecond))
+}
+
+func (a testAccessLine) AccessFields() (id, method, route, path string, status, bytes int, duration time.Duration) {
+	return a.id, "GET", "/errors/{code}", a.path, 200, 9546, 23234 * time.Nanosecond
+}
+
+// accessRecord is an access-log record as api.Server makes it.
 func accessRecord(t time.Time, id, path string) slog.Record {
 	r := slog.NewRecord(t, slog.LevelInfo, "request", 0)
-	r.AddAttrs(slog.String("request_id", id), slog.String("method", "GET"), slog.String("route", "/errors/{code}"),
-		slog.String("path", path), slog.Int("status", 200), slog.Int("bytes", 9546), slog.Duration("duration", 23234*time.Nanosecond))
+	r.AddAttrs(slog.Any("", testAccessLine{id, path}))
 	return r
 }
 
