@@ -15,9 +15,9 @@ import (
 // (accessFields), and no character that JSON would escape. That is every
 // access-log line, one per request, the largest single piece of a cached
 // lookup's own work when slog's general machinery wrote it
-// (BenchmarkLogLine, BenchmarkLookupLogged, BENCHMARKS.md). Any other record, and every
-// record of a logger made by With or WithGroup, goes to the
-// slog.JSONHandler it wraps.
+// (BenchmarkLogLine, BenchmarkLookupLogged, BENCHMARKS.md). Any other
+// record, and every record of a logger made by With or WithGroup, goes to
+// the slog.JSONHandler it wraps.
 //
 // It takes no lock: its writer must be safe for concurrent use. That
 // lets serve's logBuffer write out a full buffer while other requests

@@ -564,7 +564,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // commitCheckTimeout bounds how long commitOutcome waits to learn whether
 // a cut-off COMMIT took effect: the answer is usually there at once, and
 // a client that waited out the request's deadline should not wait much
-// longer for a 503 (README: within the deadline, give or take).
+// longer for its answer (README: up to 0.5 s past the deadline).
 const commitCheckTimeout = 500 * time.Millisecond
 
 // commitOutcome decides a COMMIT of transaction xid that failed with
@@ -585,11 +585,13 @@ func (s *Store) commitOutcome(ctx context.Context, xid string, commitErr error) 
 	for {
 		var status *string // NULL only for transactions too old to tell
 		err := s.pool.QueryRow(ctx, `SELECT pg_xact_status($1::xid8)`, xid).Scan(&status)
-		switch {
-		case err == nil && status != nil && *status == "committed":
-			return nil
-		case err == nil && status != nil && *status == "aborted":
-			return translate(commitErr, "commit")
+		if err == nil && status != nil {
+			switch *status {
+			case "committed":
+				return nil
+			case "aborted":
+				return translate(commitErr, "commit")
+			}
 		}
 		// "in progress": the server is still committing (a deferred
 		// trigger, a slow disk) and will finish on its own; or no answer.
