@@ -370,16 +370,17 @@ echo
 # seconds apart, so a ratio within a round cancels the machine's drift,
 # and their median drops an odd round. The medians' ratios above can pair
 # a fast round of one target with a slow one of the other.
-per_round() { # per_round A B COLUMN [FORMAT]: A's COLUMN over B's, round by round
-	awk -v a="$1" -v b="$2" -v c="$3" -v f="${4:-%.2f}" '$1 == a {x[$2] = $c} $1 == b {y[$2] = $c; n = $2 > n ? $2 : n}
-		END {for (r = 1; r <= n; r++) if ((r in x) && y[r] > 0) {printf "%s" f, sep, x[r] / y[r]; sep = " "}}' "$RESULTS"
+per_round() { # per_round A B COLUMN: A's COLUMN over B's, round by round, unrounded
+	awk -v a="$1" -v b="$2" -v c="$3" '$1 == a {x[$2] = $c} $1 == b {y[$2] = $c; n = $2 > n ? $2 : n}
+		END {for (r = 1; r <= n; r++) if ((r in x) && y[r] > 0) printf "%.6f\n", x[r] / y[r]}' "$RESULTS"
 }
+shown() { awk '{printf "%s%.2f", (NR > 1 ? " / " : ""), $1}'; } # ratios, one a line, as "0.91 / 0.88"
 RPS_ROUNDS=$(per_round cached "$CEIL" 3)
 P99_ROUNDS=$(per_round cached "$CEIL" 5)
 # Judged on the unrounded ratios: a median of 0.897 is not 0.90.
-RPS_GOAL=$(per_round cached "$CEIL" 3 %.6f | tr ' ' '\n' | median_of %.6f)
-P99_GOAL=$(per_round cached "$CEIL" 5 %.6f | tr ' ' '\n' | median_of %.6f)
-echo "errdex (cached) / ${LABEL[$CEIL]}, round by round: req/s ${RPS_ROUNDS// / \/ }; p99 ${P99_ROUNDS// / \/ }"
+RPS_GOAL=$(median_of %.6f <<<"$RPS_ROUNDS")
+P99_GOAL=$(median_of %.6f <<<"$P99_ROUNDS")
+echo "errdex (cached) / ${LABEL[$CEIL]}, round by round: req/s $(shown <<<"$RPS_ROUNDS"); p99 $(shown <<<"$P99_ROUNDS")"
 echo "goal (issue 10, median of the rounds' ratios: req/s at least 0.90x, p99 at most 1.20x ${LABEL[$CEIL]}): $(awk -v r="$RPS_GOAL" -v p="$P99_GOAL" \
 	'BEGIN {printf "req/s %.3fx %s, p99 %.3fx %s", r, r >= 0.9 ? "met" : "not met", p, p <= 1.2 ? "met" : "not met"}')"
 echo

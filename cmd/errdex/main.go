@@ -245,7 +245,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer stop()
 	}
-	fmt.Fprintf(stdout, "errdex listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "%shttp://%s\n", listeningOn, ln.Addr())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -582,6 +582,10 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return errUsage
 	}
 }
+
+// listeningOn starts the line serve prints once it accepts connections,
+// followed by its base URL: scripts and tests wait for it.
+const listeningOn = "errdex listening on "
 
 // memoryHeadroom is what serve's soft memory limit allows beyond the
 // response cache: the rest of the live heap (about 10 MB serving 100,000

@@ -41,7 +41,7 @@ func startServe(t *testing.T, env map[string]string) (base string, cancel contex
 		t.Fatalf("serve printed no address: %v (run: %v)", err, <-result)
 	}
 	go io.Copy(io.Discard, pr) //nolint:errcheck
-	return strings.TrimSpace(strings.TrimPrefix(line, "errdex listening on ")), cancel, result
+	return strings.TrimSpace(strings.TrimPrefix(line, listeningOn)), cancel, result
 }
 
 // TestServeEndToEnd runs `errdex serve` whole on a fresh database: it

@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -76,7 +74,7 @@ func startProcess(t *testing.T, env ...string) string {
 	})
 	select {
 	case line := <-lines:
-		base, ok := strings.CutPrefix(strings.TrimSpace(line), "errdex listening on ")
+		base, ok := strings.CutPrefix(strings.TrimSpace(line), listeningOn)
 		if !ok {
 			t.Fatalf("errdex serve printed %q, not its address; stderr:\n%s", line, stderr())
 		}
@@ -86,8 +84,6 @@ func startProcess(t *testing.T, env ...string) string {
 		return ""
 	}
 }
-
-var cacheHitsRE = regexp.MustCompile(`(?m)^errdex_cache_hits_total (\d+)`)
 
 // TestEditReachesAnotherProcess runs two errdex processes on one database,
 // as two replicas behind a load balancer: an edit through the first is
@@ -126,16 +122,7 @@ func TestEditReachesAnotherProcess(t *testing.T) {
 		}
 		return res, b
 	}
-	cacheHits := func() int {
-		t.Helper()
-		_, b := do(http.MethodGet, second+"/metrics", "")
-		m := cacheHitsRE.FindSubmatch(b)
-		if m == nil {
-			t.Fatal("no errdex_cache_hits_total in /metrics")
-		}
-		n, _ := strconv.Atoi(string(m[1]))
-		return n
-	}
+	cacheHits := func() int { return metric(t, second, "errdex_cache_hits_total") }
 
 	const code = "0x80070643"
 	res, body := do(http.MethodGet, second+"/errors/"+code, "")
@@ -159,14 +146,9 @@ func TestEditReachesAnotherProcess(t *testing.T) {
 		t.Fatalf("PATCH on the first process: %d %s", res.StatusCode, b)
 	}
 	edited := time.Now()
-	for {
-		if _, b := do(http.MethodGet, second+"/errors/"+code, ""); strings.Contains(string(b), title) {
-			t.Logf("the second process served the edit %v after it was saved", time.Since(edited).Round(time.Millisecond))
-			return
-		}
-		if time.Since(edited) > time.Second {
-			t.Fatalf("the second process still serves the old answer 1 s after the edit")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the second process serving the edit", time.Second, func() bool {
+		_, b := do(http.MethodGet, second+"/errors/"+code, "")
+		return strings.Contains(string(b), title)
+	})
+	t.Logf("the second process served the edit %v after it was saved", time.Since(edited).Round(time.Millisecond))
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,12 +37,12 @@ func TestGracefulShutdown(t *testing.T) {
 		addr, len(body), body[:len(body)/2])
 
 	// Wait until the handler is running: the scrape and the slow request.
-	waitFor(t, "the slow request to be in flight", func() bool {
-		return inFlight(t, base) >= 2
+	waitFor(t, "the slow request to be in flight", 10*time.Second, func() bool {
+		return metric(t, base, "errdex_http_requests_in_flight") >= 2
 	})
 
 	cancel() // SIGTERM
-	waitFor(t, "new connections to be refused", func() bool {
+	waitFor(t, "new connections to be refused", 10*time.Second, func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
@@ -84,10 +83,9 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-var inFlightRE = regexp.MustCompile(`(?m)^errdex_http_requests_in_flight (\d+)`)
-
-// inFlight reads errdex_http_requests_in_flight from /metrics (0 on error).
-func inFlight(t *testing.T, base string) int {
+// metric reads an unlabelled metric's value from base's /metrics (0 when
+// it cannot: the server is not up yet, or the metric is missing).
+func metric(t *testing.T, base, name string) int {
 	t.Helper()
 	res, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -95,20 +93,23 @@ func inFlight(t *testing.T, base string) int {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	m := inFlightRE.FindSubmatch(b)
-	if m == nil {
-		return 0
+	for line := range strings.Lines(string(b)) {
+		if value, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(value))
+			return n
+		}
 	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	return 0
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds, failing the test if it does not
+// within the given time.
+func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if cond() {
 			return
 		}
 	}
-	t.Fatalf("timed out waiting for %s", what)
+	t.Fatalf("%s: not within %v", what, within)
 }
