@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,7 @@ func TestEditReachesAnotherReplica(t *testing.T) {
 	a, b := replica(), replica()
 	ea := &env{store: nil, handler: a}
 	eb := &env{handler: b}
+	waitMetric(t, eb, "errdex_cache_invalidation_linked", 1)
 	st, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +131,93 @@ func TestEveryReadRevalidates(t *testing.T) {
 		}
 		if res, b := e.get(t, tc.target, "Accept", tc.accept, "If-None-Match", tag); res.StatusCode != http.StatusNotModified || len(b) != 0 {
 			t.Errorf("GET %s with its ETag: %d, %d bytes; want 304", tc.target, res.StatusCode, len(b))
+		}
+	}
+}
+
+// metricValue reads one unlabelled metric from e's /metrics (-1: absent).
+func metricValue(t *testing.T, e *env, name string) float64 {
+	t.Helper()
+	_, body := e.get(t, "/metrics")
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// waitMetric waits up to 5 s for e's metric name to read want.
+func waitMetric(t *testing.T, e *env, name string, want float64) {
+	t.Helper()
+	for start := time.Now(); metricValue(t, e, name) != want; time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("%s is %v, not %v, after 5s", name, metricValue(t, e, name), want)
+		}
+	}
+}
+
+// TestCacheRelinksAfterLostNotifications cuts a replica's notification
+// link: it reports the link down, reconnects, drops what it cached (writes
+// made meanwhile went unseen) and sees other replicas' writes again.
+func TestCacheRelinksAfterLostNotifications(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	logs := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ea := &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, logs)} // the writer
+	eb := &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, logs)}
+	done := make(chan struct{})
+	go func() { eb.handler.(*api.Server).Background(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitMetric(t, eb, "errdex_cache_invalidation_linked", 1)
+
+	auth := ea.auth(t)
+	createCase(t, ea, auth)
+	// The create's notification purges b's cache when it comes: until
+	// then, what b caches may go.
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+		hits := metricValue(t, eb, "errdex_cache_hits_total")
+		if eb.get(t, "/errors/0x80070005"); metricValue(t, eb, "errdex_cache_hits_total") == hits+1 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("replica b answers no lookup from its cache")
+		}
+	}
+
+	var cut int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN errdex_articles'`).Scan(&cut); err != nil || cut != 1 {
+		t.Fatalf("terminating the listening connection: %d cut, %v", cut, err)
+	}
+	waitMetric(t, eb, "errdex_cache_invalidation_linked", 0)
+	waitMetric(t, eb, "errdex_cache_invalidation_linked", 1)
+	misses := metricValue(t, eb, "errdex_cache_misses_total")
+	if eb.get(t, "/errors/0x80070005"); metricValue(t, eb, "errdex_cache_misses_total") != misses+1 {
+		t.Error("the cache kept its answers across the lost link")
+	}
+
+	res, _ := ea.get(t, "/cases/access-denied/en")
+	if r, body := ea.send(t, http.MethodPatch, "/cases/access-denied/en", "application/merge-patch+json", `{"title": "Relinked 0x80070005"}`,
+		append([]string{"If-Match", res.Header.Get("ETag")}, auth...)...); r.StatusCode != 200 {
+		t.Fatalf("patch on the writer: %d %s", r.StatusCode, body)
+	}
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, body := eb.get(t, "/errors/0x80070005"); strings.Contains(string(body), "Relinked 0x80070005") {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatal("the relinked replica still serves the old answer after 1s")
 		}
 	}
 }

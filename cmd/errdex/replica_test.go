@@ -123,6 +123,11 @@ func TestEditReachesAnotherProcess(t *testing.T) {
 		return res, b
 	}
 	cacheHits := func() int { return metric(t, second, "errdex_cache_hits_total") }
+	// Until the second listens, an edit could go unseen: it purges its
+	// cache once listening, which might drop an answer cached before.
+	waitFor(t, "the second process listening for writes", 10*time.Second, func() bool {
+		return metric(t, second, "errdex_cache_invalidation_linked") == 1
+	})
 
 	const code = "0x80070643"
 	res, body := do(http.MethodGet, second+"/errors/"+code, "")

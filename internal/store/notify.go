@@ -21,11 +21,15 @@ func notifyChanged(ctx context.Context, tx pgx.Tx) error {
 // ListenArticleChanges calls changed for every article write committed by
 // any process, until ctx ends. It holds one connection of its own; when
 // the connection is lost it reconnects, and calls changed once more, since
-// writes made meanwhile went unseen.
-func (s *Store) ListenArticleChanges(ctx context.Context, changed func(), logger *slog.Logger) {
+// writes made meanwhile went unseen. linked reports the link: true once
+// listening (and changed has been called for what came before), false
+// when it is lost and when ctx ends.
+func (s *Store) ListenArticleChanges(ctx context.Context, changed func(), linked func(up bool), logger *slog.Logger) {
+	defer linked(false)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := s.listen(ctx, changed, func() { backoff = 100 * time.Millisecond })
+		err := s.listen(ctx, changed, func() { backoff = 100 * time.Millisecond; linked(true) })
+		linked(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -51,8 +55,8 @@ func (s *Store) listen(ctx context.Context, changed, connected func()) error {
 	if _, err := conn.Exec(ctx, `LISTEN `+articlesChannel); err != nil {
 		return err
 	}
-	connected()
 	changed() // anything written before LISTEN took effect
+	connected()
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
