@@ -31,10 +31,10 @@ type metrics struct {
 	cacheHits      prometheus.Counter
 	cacheMisses    prometheus.Counter
 	cacheEvictions prometheus.Counter
-	// cacheLinked is 1 while this process listens for every replica's
+	// invalidationLinked is 1 while this process listens for every replica's
 	// article writes; 0 while that link is down, when its cache may serve
 	// an answer another replica changed until the link is back.
-	cacheLinked prometheus.Gauge
+	invalidationLinked prometheus.Gauge
 
 	importRuns        *prometheus.CounterVec // by result: ok, failed
 	importFailedFiles prometheus.Counter
@@ -88,7 +88,7 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 			Name: "errdex_cache_evictions_total",
 			Help: "Entries dropped from the response cache to make room or because they expired.",
 		}),
-		cacheLinked: prometheus.NewGauge(prometheus.GaugeOpts{
+		invalidationLinked: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "errdex_cache_invalidation_linked",
 			Help: "1 while this process is notified of article writes by any replica (its cache is coherent), else 0.",
 		}),
@@ -106,7 +106,7 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 		return requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight,
-		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.cacheLinked, m.importRuns, m.importFailedFiles,
+		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.invalidationLinked, m.importRuns, m.importFailedFiles,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "errdex_unresolved_lookups_total",
 			Help: "Lookups of a valid code that found no article.",
@@ -121,12 +121,12 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 	return m
 }
 
-// invalidationLinked records whether the cache's invalidation link is up.
-func (m *metrics) invalidationLinked(up bool) {
+// setInvalidationLinked records whether the cache's invalidation link is up.
+func (m *metrics) setInvalidationLinked(up bool) {
 	if up {
-		m.cacheLinked.Set(1)
+		m.invalidationLinked.Set(1)
 	} else {
-		m.cacheLinked.Set(0)
+		m.invalidationLinked.Set(0)
 	}
 }
 

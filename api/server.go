@@ -91,7 +91,7 @@ func (s *Server) Background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.unresolved.Run(ctx, 10*time.Second) })
 	if s.cache != nil {
-		wg.Go(func() { s.store.ListenArticleChanges(ctx, s.cache.purge, s.metrics.invalidationLinked, s.logger) })
+		wg.Go(func() { s.store.ListenArticleChanges(ctx, s.cache.purge, s.metrics.setInvalidationLinked, s.logger) })
 	}
 	wg.Wait()
 }
