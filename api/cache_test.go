@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,17 +100,11 @@ func TestEditReachesAnotherReplica(t *testing.T) {
 		t.Fatalf("patch on a: %d %s", r.StatusCode, body)
 	}
 	start := time.Now()
-	for {
+	waitUntil(t, "replica b serving the edit", time.Second, func() bool {
 		_, body := eb.get(t, "/errors/0x80070005")
-		if strings.Contains(string(body), "Replicated 0x80070005") {
-			t.Logf("replica b saw the edit after %v", time.Since(start))
-			return
-		}
-		if time.Since(start) > time.Second {
-			t.Fatalf("replica b still serves the old answer after 1s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return strings.Contains(string(body), "Replicated 0x80070005")
+	})
+	t.Logf("replica b saw the edit after %v", time.Since(start))
 }
 
 // TestEveryReadRevalidates: reads without a validator of their own (a
@@ -151,14 +146,23 @@ func metricValue(t *testing.T, e *env, name string) float64 {
 	return -1
 }
 
+// waitUntil polls cond until it holds, failing the test if it does not
+// within the given time.
+func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > within {
+			t.Fatalf("%s: not within %v", what, within)
+		}
+	}
+}
+
 // waitMetric waits up to 5 s for e's metric name to read want.
 func waitMetric(t *testing.T, e *env, name string, want float64) {
 	t.Helper()
-	for start := time.Now(); metricValue(t, e, name) != want; time.Sleep(5 * time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("%s is %v, not %v, after 5s", name, metricValue(t, e, name), want)
-		}
-	}
+	waitUntil(t, fmt.Sprintf("%s reading %v", name, want), 5*time.Second, func() bool {
+		return metricValue(t, e, name) == want
+	})
 }
 
 // TestCacheRelinksAfterLostNotifications cuts a replica's notification
@@ -185,15 +189,11 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 	createCase(t, ea, auth)
 	// The create's notification purges b's cache when it comes: until
 	// then, what b caches may go.
-	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+	waitUntil(t, "replica b answering a lookup from its cache", 5*time.Second, func() bool {
 		hits := metricValue(t, eb, "errdex_cache_hits_total")
-		if eb.get(t, "/errors/0x80070005"); metricValue(t, eb, "errdex_cache_hits_total") == hits+1 {
-			break
-		}
-		if time.Since(start) > 5*time.Second {
-			t.Fatal("replica b answers no lookup from its cache")
-		}
-	}
+		eb.get(t, "/errors/0x80070005")
+		return metricValue(t, eb, "errdex_cache_hits_total") == hits+1
+	})
 
 	var cut int
 	if err := st.Pool().QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -212,12 +212,8 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 		append([]string{"If-Match", res.Header.Get("ETag")}, auth...)...); r.StatusCode != 200 {
 		t.Fatalf("patch on the writer: %d %s", r.StatusCode, body)
 	}
-	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if _, body := eb.get(t, "/errors/0x80070005"); strings.Contains(string(body), "Relinked 0x80070005") {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatal("the relinked replica still serves the old answer after 1s")
-		}
-	}
+	waitUntil(t, "the relinked replica serving the edit", time.Second, func() bool {
+		_, body := eb.get(t, "/errors/0x80070005")
+		return strings.Contains(string(body), "Relinked 0x80070005")
+	})
 }

@@ -23,9 +23,8 @@ func notifyChanged(ctx context.Context, tx pgx.Tx) error {
 // the connection is lost it reconnects, and calls changed once more, since
 // writes made meanwhile went unseen. linked reports the link: true once
 // listening (and changed has been called for what came before), false
-// when it is lost and when ctx ends.
+// when it is lost, as it is when ctx ends.
 func (s *Store) ListenArticleChanges(ctx context.Context, changed func(), linked func(up bool), logger *slog.Logger) {
-	defer linked(false)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := s.listen(ctx, changed, func() { backoff = 100 * time.Millisecond; linked(true) })
