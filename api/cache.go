@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+
+	"github.com/errdex/errdex/internal/store"
 )
 
 // cachedResponse is an encoded lookup answer, ready to write: chatbots and
@@ -22,7 +24,8 @@ type cachedResponse struct {
 	body       []byte
 	gzipped    []byte // nil when compression would not pay
 	etag       string
-	unresolved string // the canonical code, when the answer has no article
+	unresolved string   // the canonical code, when the answer has no article
+	codes      []string // the codes whose articles the answer embeds: what invalidates it
 
 	// Header values, built once: a hit then sets headers without allocating.
 	// Each slice has len == cap, so a later Add copies instead of writing
@@ -92,9 +95,23 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time) 
 }
 
 // weight is about what the entry holds in memory: its bodies, and its
-// key, struct and header values.
+// key, struct, codes and header values.
 func (c *cachedResponse) weight(key cacheKey) uint32 {
-	return uint32(cap(c.body) + cap(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + 512)
+	n := cap(c.body) + cap(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + 512
+	for _, code := range c.codes {
+		n += len(code) + 16
+	}
+	return uint32(n)
+}
+
+// touchedBy reports whether a write that touched codes may have changed c.
+func (c *cachedResponse) touchedBy(codes map[string]bool) bool {
+	for _, code := range c.codes {
+		if codes[code] {
+			return true
+		}
+	}
+	return false
 }
 
 // cacheKey names a lookup answer: the view, the reader's language
@@ -105,9 +122,10 @@ type cacheKey struct {
 }
 
 // responseCache holds encoded answers up to a byte budget. Every write to
-// the store (here or in another replica, through LISTEN/NOTIFY) purges it.
-// The generation guards against a race: an answer computed from data read
-// before a purge is not stored after it.
+// the store (here or in another replica, through LISTEN/NOTIFY) drops the
+// answers it touched, so an editor at work leaves the rest of the cache
+// serving. The generation guards against a race: an answer computed from
+// data read before an invalidation is not stored after it.
 type responseCache struct {
 	entries    *otter.Cache[cacheKey, *cachedResponse]
 	generation atomic.Uint64
@@ -129,20 +147,39 @@ func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {
 
 func (c *responseCache) get(key cacheKey) (*cachedResponse, bool) { return c.entries.GetIfPresent(key) }
 
-// put stores v unless the cache was purged since gen was read.
+// put stores v unless the cache was invalidated since gen was read.
 func (c *responseCache) put(key cacheKey, v *cachedResponse, gen uint64) {
 	if c.generation.Load() == gen {
 		c.entries.Set(key, v)
-		if c.generation.Load() != gen { // purged meanwhile: drop what may be stale
+		if c.generation.Load() != gen { // invalidated meanwhile: drop what may be stale
 			c.entries.Invalidate(key)
 		}
 	}
 }
 
-// purge drops every entry; answers being computed now will not be stored.
-func (c *responseCache) purge() {
+// invalidate drops the entries t touched, or all of them; answers being
+// computed now will not be stored, whatever their codes.
+func (c *responseCache) invalidate(t store.Touched) {
 	c.generation.Add(1)
-	c.entries.InvalidateAll()
+	if t.All {
+		c.entries.InvalidateAll()
+		return
+	}
+	if len(t.Codes) == 0 {
+		return
+	}
+	codes := make(map[string]bool, len(t.Codes))
+	for _, code := range t.Codes {
+		codes[code] = true
+	}
+	// A walk over every entry, a millisecond for 10,000 of them, is cheaper
+	// per write than an index from codes to entries would be per miss and
+	// eviction.
+	for key, v := range c.entries.All() {
+		if v.touchedBy(codes) {
+			c.entries.Invalidate(key)
+		}
+	}
 }
 
 // writeCached writes a cached answer with its validators, answering 304

@@ -94,6 +94,7 @@ func TestEditReachesAnotherReplica(t *testing.T) {
 	if _, body := eb.get(t, "/errors/0x80070005"); !strings.Contains(string(body), "Access denied 0x80070005") {
 		t.Fatalf("replica b does not see the case: %s", body)
 	}
+	eb.get(t, "/errors/0x80004005") // an answer the edit below leaves as it is
 	res, _ := ea.get(t, "/cases/access-denied/en")
 	if r, body := ea.send(t, http.MethodPatch, "/cases/access-denied/en", "application/merge-patch+json", `{"title": "Replicated 0x80070005"}`,
 		append([]string{"If-Match", res.Header.Get("ETag")}, auth...)...); r.StatusCode != 200 {
@@ -105,6 +106,12 @@ func TestEditReachesAnotherReplica(t *testing.T) {
 		return strings.Contains(string(body), "Replicated 0x80070005")
 	})
 	t.Logf("replica b saw the edit after %v", time.Since(start))
+	// The notification named what the edit touched: b kept the rest.
+	hits := metricValue(t, eb, "errdex_cache_hits_total")
+	eb.get(t, "/errors/0x80004005")
+	if metricValue(t, eb, "errdex_cache_hits_total") != hits+1 {
+		t.Errorf("replica b dropped an answer the edit did not touch")
+	}
 }
 
 // TestEveryReadRevalidates: reads without a validator of their own (a
@@ -187,8 +194,8 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 
 	auth := ea.auth(t)
 	createCase(t, ea, auth)
-	// The create's notification purges b's cache when it comes: until
-	// then, what b caches may go.
+	// The create's notification drops b's answer for its code when it
+	// comes: until then, what b caches for it may go.
 	waitUntil(t, "replica b answering a lookup from its cache", 5*time.Second, func() bool {
 		hits := metricValue(t, eb, "errdex_cache_hits_total")
 		eb.get(t, "/errors/0x80070005")
@@ -216,4 +223,85 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 		_, body := eb.get(t, "/errors/0x80070005")
 		return strings.Contains(string(body), "Relinked 0x80070005")
 	})
+}
+
+// TestEditDropsOnlyTouchedAnswers: an edit drops the cached answers that
+// embed the edited case, directly, through an equivalent code or through
+// a related-case link either way, and those for codes it left; every
+// other answer stays cached.
+func TestEditDropsOnlyTouchedAnswers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	auth := e.auth(t)
+	createCase(t, e, auth) // 0x80070005; its related item mentions 0x80070643
+	for _, c := range []struct{ slug, code, related string }{
+		{"install-failed", "0x80070643", "0x8007000E"},
+		{"unspecified", "0x80004005", "0x80070002"},
+	} {
+		body := strings.NewReplacer(`"access-denied"`, `"`+c.slug+`"`, "0x80070005", c.code, "0x80070643", c.related).Replace(caseJSON)
+		if res, b := e.send(t, http.MethodPost, "/cases", "application/json", body, auth...); res.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", c.slug, res.StatusCode, b)
+		}
+	}
+	lookup := func(code string) string {
+		t.Helper()
+		res, body := e.get(t, "/errors/"+code)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET /errors/%s: %d %s", code, res.StatusCode, body)
+		}
+		return string(body)
+	}
+	patch := func(slug, doc string) {
+		t.Helper()
+		res, _ := e.get(t, "/cases/"+slug+"/en")
+		if r, b := e.send(t, http.MethodPatch, "/cases/"+slug+"/en", "application/merge-patch+json", doc,
+			append([]string{"If-Match", res.Header.Get("ETag")}, auth...)...); r.StatusCode != 200 {
+			t.Fatalf("patch %s: %d %s", slug, r.StatusCode, b)
+		}
+	}
+	// hit asserts whether looking code up now is answered from the cache,
+	// and returns the answer.
+	hit := func(code string, want bool) string {
+		t.Helper()
+		before := metricValue(t, e, "errdex_cache_hits_total")
+		body := lookup(code)
+		if got := metricValue(t, e, "errdex_cache_hits_total") > before; got != want {
+			t.Errorf("GET /errors/%s answered from the cache: %v, want %v", code, got, want)
+		}
+		return body
+	}
+	codes := []string{"0x80070005", "0x80070643", "1603", "0x80004005", "0x8007000E"}
+	for _, code := range codes {
+		lookup(code)
+		hit(code, true)
+	}
+
+	// The title of the case behind 0x80070005 shows in its own answer and,
+	// as the case linking to it, in those of 0x80070643 and of 1603, its
+	// Win32 equivalent.
+	patch("access-denied", `{"title": "Renamed access denied 0x80070005"}`)
+	for _, code := range codes[:3] {
+		if body := hit(code, false); !strings.Contains(body, "Renamed access denied") {
+			t.Errorf("after the edit, /errors/%s does not show the new title: %s", code, body)
+		}
+	}
+	hit("0x80004005", true)
+
+	// The case it links to, renamed, shows in its answer too.
+	patch("install-failed", `{"title": "Renamed install failed 0x80070643"}`)
+	if body := hit("0x80070005", false); !strings.Contains(body, "Renamed install failed") {
+		t.Errorf("after the linked case's edit, /errors/0x80070005 does not show its new title: %s", body)
+	}
+	hit("0x80004005", true)
+
+	// A case moved to another code leaves the answer of its old code and
+	// joins that of its new one.
+	patch("access-denied", `{"codes": ["0x8007000E"]}`)
+	if body := hit("0x80070005", false); strings.Contains(body, `"access-denied"`) {
+		t.Errorf("after the case moved to 0x8007000E, /errors/0x80070005 still shows it: %s", body)
+	}
+	if body := hit("0x8007000E", false); !strings.Contains(body, `"access-denied"`) {
+		t.Errorf("after the case moved to 0x8007000E, /errors/0x8007000E does not show it: %s", body)
+	}
+	hit("0x80004005", true)
 }

@@ -94,7 +94,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := store.Key{Slug: a.Slug, Lang: a.Lang}
-	saved, err := s.store.Edit(r.Context(), key, s.change(r, "api"), func(cur *article.Article) (*article.Article, error) {
+	saved, touched, err := s.store.Edit(r.Context(), key, s.change(r, "api"), func(cur *article.Article) (*article.Article, error) {
 		if cur != nil {
 			return nil, &article.Error{Kind: article.KindConflict,
 				Message: fmt.Sprintf("article %s/%s already exists (status %s); PUT to change it", a.Slug, a.Lang, cur.Status),
@@ -106,7 +106,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.changed()
+	s.changed(touched)
 	w.Header().Set("Location", caseLocation(saved))
 	writeArticle(w, http.StatusCreated, saved)
 }
@@ -193,7 +193,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, status string
 // update runs an edit of an existing article whose ETag must match ifMatch
 // (when given).
 func (s *Server) update(w http.ResponseWriter, r *http.Request, key store.Key, ifMatch, origin string, fn func(cur *article.Article) (*article.Article, error)) {
-	saved, err := s.store.Edit(r.Context(), key, s.change(r, origin), func(cur *article.Article) (*article.Article, error) {
+	saved, touched, err := s.store.Edit(r.Context(), key, s.change(r, origin), func(cur *article.Article) (*article.Article, error) {
 		if cur == nil {
 			return nil, article.Errorf(article.KindNotFound, "article %s/%s not found", key.Slug, key.Lang)
 		}
@@ -207,7 +207,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, key store.Key, i
 		s.writeError(w, r, err)
 		return
 	}
-	s.changed()
+	s.changed(touched)
 	writeArticle(w, http.StatusOK, saved)
 }
 

@@ -86,7 +86,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !opts.DryRun {
-		s.changed()
+		s.changed(rep.Touched)
 	}
 	status := http.StatusOK
 	if rep.Failed > 0 {

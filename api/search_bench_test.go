@@ -169,7 +169,7 @@ func loadCorpus(b *testing.B, st *store.Store, n int) {
 				}
 				batch = append(batch, a)
 			}
-			if _, err := store.SaveArticles(ctx, tx, batch, store.Change{Author: "bench", Origin: "import"}); err != nil {
+			if _, _, err := store.SaveArticles(ctx, tx, batch, store.Change{Author: "bench", Origin: "import"}); err != nil {
 				return err
 			}
 		}

@@ -82,7 +82,7 @@ func (e *env) save(t testing.TB, arts []*article.Article) {
 				return err
 			}
 		}
-		_, err := store.SaveArticles(context.Background(), tx, arts, store.Change{Author: "test", Origin: "import"})
+		_, _, err := store.SaveArticles(context.Background(), tx, arts, store.Change{Author: "test", Origin: "import"})
 		return err
 	})
 	if err != nil {

@@ -84,22 +84,24 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 }
 
 // Background runs the server's background work until ctx ends: flushing
-// the unresolved-lookup counts, and purging the response cache whenever
-// any replica writes an article (or the notification link was lost, when
-// a write may have gone unseen).
+// the unresolved-lookup counts, and dropping the cached answers any
+// replica's article write touched (all of them when the notification
+// link was lost, when a write may have gone unseen).
 func (s *Server) Background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.unresolved.Run(ctx, 10*time.Second) })
 	if s.cache != nil {
-		wg.Go(func() { s.store.ListenArticleChanges(ctx, s.cache.purge, s.metrics.setInvalidationLinked, s.logger) })
+		wg.Go(func() {
+			s.store.ListenArticleChanges(ctx, s.cache.invalidate, s.metrics.setInvalidationLinked, s.logger)
+		})
 	}
 	wg.Wait()
 }
 
 // changed is called after a successful write through this server, so its
 // own cache is coherent before the notification comes back.
-func (s *Server) changed() {
+func (s *Server) changed(t store.Touched) {
 	if s.cache != nil {
-		s.cache.purge()
+		s.cache.invalidate(t)
 	}
 }

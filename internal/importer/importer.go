@@ -71,6 +71,8 @@ type Report struct {
 	Warnings  int          `json:"warnings"`
 	// Archived lists "slug/lang" of articles pruned because their files are gone.
 	Archived []string `json:"archived"`
+	// Touched is what the run's writes touched, for caches of lookups.
+	Touched store.Touched `json:"-"`
 }
 
 // Extensions of the files an import reads.
@@ -118,9 +120,10 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 	stream := !opts.KeepGoing && !opts.DryRun
 	p := startParsing(jobs, stream, opts.Progress)
 	defer p.wg.Wait()
+	var touched store.Touched
 	err := st.InTx(ctx, func(tx pgx.Tx) error {
 		if stream {
-			if err := p.writeAsParsed(ctx, st, tx, opts.Progress); err != nil {
+			if err := p.writeAsParsed(ctx, st, tx, &touched, opts.Progress); err != nil {
 				return err
 			}
 		}
@@ -146,13 +149,13 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 				opts.Progress("writing", len(good), len(jobs))
 			}
 			for start := 0; start < len(good); start += batchSize {
-				if err := writeBatch(ctx, tx, good[start:min(start+batchSize, len(good))], opts.DryRun); err != nil {
+				if err := writeBatch(ctx, tx, good[start:min(start+batchSize, len(good))], opts.DryRun, &touched); err != nil {
 					return err
 				}
 			}
 		}
 		if opts.Prune && !failed { // a partial run cannot tell a missing file from a broken one
-			if err := prune(ctx, tx, sources, p.files, opts.DryRun, rep); err != nil {
+			if err := prune(ctx, tx, sources, p.files, opts.DryRun, rep, &touched); err != nil {
 				return err
 			}
 		}
@@ -174,6 +177,9 @@ func Run(ctx context.Context, st *store.Store, sources []Source, opts Options) (
 	})
 	if err != nil && !errors.Is(err, errNothingWritten) {
 		return nil, err
+	}
+	if err == nil {
+		rep.Touched = touched
 	}
 	for _, f := range p.files {
 		rep.add(*f.res)
@@ -259,7 +265,7 @@ func startParsing(jobs []job, stream bool, progress func(stage string, done, tot
 // off the transaction's path meanwhile: one stems the English text of the
 // next batch (stemAhead), one merges the index entries of the last
 // (mergeBehind).
-func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx, progress func(stage string, done, total int)) error {
+func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx, touched *store.Touched, progress func(stage string, done, total int)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var helpers sync.WaitGroup
 	defer func() { cancel(); helpers.Wait() }()
@@ -295,7 +301,7 @@ func (p *parsing) writeAsParsed(ctx context.Context, st *store.Store, tx pgx.Tx,
 			}
 			seen[k] = true
 		}
-		if err := writeBatch(ctx, tx, chunk, false); err != nil {
+		if err := writeBatch(ctx, tx, chunk, false, touched); err != nil {
 			return err
 		}
 		for i := range chunk {
@@ -427,9 +433,10 @@ func (r *Report) add(f FileResult) {
 }
 
 // writeBatch compares the content hashes of files (at most batchSize of
-// them) with the stored ones and saves what changed. In a dry run it still
-// reads the hashes so the report says what would happen.
-func writeBatch(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) error {
+// them) with the stored ones, saves what changed and adds what that
+// touched to touched. In a dry run it still reads the hashes so the report
+// says what would happen.
+func writeBatch(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool, touched *store.Touched) error {
 	keys := make([]store.Key, len(files))
 	for i, f := range files {
 		keys[i] = store.Key{Slug: f.art.Slug, Lang: f.art.Lang}
@@ -455,19 +462,21 @@ func writeBatch(ctx context.Context, tx pgx.Tx, files []parsed, dryRun bool) err
 	if dryRun || len(changed) == 0 {
 		return nil
 	}
-	if _, err := store.SavePrepared(ctx, tx, changed, store.Change{Author: "import", Origin: "import"}); err != nil {
+	_, t, err := store.SavePrepared(ctx, tx, changed, store.Change{Author: "import", Origin: "import"})
+	if err != nil {
 		var de *article.Error
 		if errors.As(err, &de) && de.Kind == article.KindInvalid {
 			return fmt.Errorf("%w (rejected by the database; the parser should have caught this)", err)
 		}
 		return err
 	}
+	touched.Merge(t)
 	return nil
 }
 
 // prune archives (never deletes) the articles imported from sources whose
 // (slug, lang) no file of this run has any more.
-func prune(ctx context.Context, tx pgx.Tx, sources []Source, files []parsed, dryRun bool, rep *Report) error {
+func prune(ctx context.Context, tx pgx.Tx, sources []Source, files []parsed, dryRun bool, rep *Report, touched *store.Touched) error {
 	present := map[store.Key]bool{}
 	for _, f := range files {
 		if f.res.Slug != "" { // parsed: a prune follows only a run without failures
@@ -491,7 +500,8 @@ func prune(ctx context.Context, tx pgx.Tx, sources []Source, files []parsed, dry
 	if dryRun || len(gone) == 0 {
 		return nil
 	}
-	_, err := store.SaveArticles(ctx, tx, gone, store.Change{Author: "import", Origin: "import"})
+	_, t, err := store.SaveArticles(ctx, tx, gone, store.Change{Author: "import", Origin: "import"})
+	touched.Merge(t)
 	return err
 }
 

@@ -156,12 +156,12 @@ func (p *Prepared) row(ord int) []any {
 }
 
 // SaveArticles prepares arts and saves them with SavePrepared.
-func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Change) ([]Saved, error) {
+func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Change) ([]Saved, Touched, error) {
 	ps := make([]*Prepared, len(arts))
 	for i, a := range arts {
 		p, err := Prepare(a)
 		if err != nil {
-			return nil, err
+			return nil, Touched{}, err
 		}
 		ps[i] = p
 	}
@@ -174,10 +174,11 @@ func SaveArticles(ctx context.Context, tx pgx.Tx, arts []*article.Article, by Ch
 // trips: new articles are copied straight into their table, existing ones
 // through a staging table and one UPDATE; then codes, related items,
 // search rows and revisions go in with one statement each. It sets each
-// article's ID and Version. The articles must have distinct (slug, lang).
-func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]Saved, error) {
+// article's ID and Version, and returns what the write touched, which it
+// also notifies at commit. The articles must have distinct (slug, lang).
+func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]Saved, Touched, error) {
 	if len(ps) == 0 {
-		return nil, nil
+		return nil, Touched{}, nil
 	}
 	keys := make([]Key, len(ps))
 	for i, p := range ps {
@@ -185,7 +186,18 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	}
 	existing, err := storedArticles(ctx, tx, keys)
 	if err != nil {
-		return nil, err
+		return nil, Touched{}, err
+	}
+	old := make([]int64, 0, len(existing))
+	for _, st := range existing {
+		old = append(old, st.ID)
+	}
+	tooMany := len(ps) > maxTouchedArticles
+	var before []string // what the articles touched as they were
+	if len(old) > 0 && !tooMany {
+		if before, err = touchedCodes(ctx, tx, old); err != nil {
+			return nil, Touched{}, err
+		}
 	}
 	var fresh, known [][]any
 	for i, p := range ps {
@@ -199,24 +211,24 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 		// A concurrent writer creating the same article makes this fail on
 		// UNIQUE (slug, lang): a conflict, never a lost write.
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"articles"}, articleColumns[1:], pgx.CopyFromRows(fresh)); err != nil {
-			return nil, translate(err, "save articles")
+			return nil, Touched{}, translate(err, "save articles")
 		}
 	}
 	if len(known) > 0 {
 		if err := updateArticles(ctx, tx, known); err != nil {
-			return nil, err
+			return nil, Touched{}, err
 		}
 	}
 	written, err := storedArticles(ctx, tx, keys)
 	if err != nil {
-		return nil, err
+		return nil, Touched{}, err
 	}
 	saved := make([]Saved, len(ps))
 	arts := make([]*article.Article, len(ps))
 	for i, p := range ps {
 		st, ok := written[keys[i]]
 		if !ok {
-			return nil, fmt.Errorf("save articles: %s/%s was not written", keys[i].Slug, keys[i].Lang)
+			return nil, Touched{}, fmt.Errorf("save articles: %s/%s was not written", keys[i].Slug, keys[i].Lang)
 		}
 		sv := st.Saved
 		_, had := existing[keys[i]]
@@ -226,28 +238,24 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 		p.Article.ID, p.Article.Version = sv.ID, sv.Version
 	}
 
-	if len(existing) > 0 {
-		old := make([]int64, 0, len(existing))
-		for _, st := range existing {
-			old = append(old, st.ID)
-		}
+	if len(old) > 0 {
 		del := &pgx.Batch{}
 		for _, table := range []string{"article_codes", "related_items", "article_search"} {
 			// Table names come from the fixed list above, never from input.
 			del.Queue(`DELETE FROM `+table+` WHERE article_id = ANY($1)`, old)
 		}
 		if err := tx.SendBatch(ctx, del).Close(); err != nil {
-			return nil, translate(err, "clear article parts")
+			return nil, Touched{}, translate(err, "clear article parts")
 		}
 	}
 	if err := copyParts(ctx, tx, arts); err != nil {
-		return nil, err
+		return nil, Touched{}, err
 	}
 	if err := stem(ctx, tx, ps); err != nil {
-		return nil, err
+		return nil, Touched{}, err
 	}
 	if err := saveSearch(ctx, tx, ps); err != nil {
-		return nil, err
+		return nil, Touched{}, err
 	}
 	revs := make([][]any, len(ps))
 	for i, p := range ps {
@@ -256,12 +264,17 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"revisions"}, []string{"article_id", "number", "author", "origin", "status", "content"},
 		pgx.CopyFromRows(revs))
 	if err != nil {
-		return nil, translate(err, "write revisions")
+		return nil, Touched{}, translate(err, "write revisions")
 	}
-	if err := notifyChanged(ctx, tx); err != nil {
-		return nil, err
+	ids := make([]int64, len(saved))
+	for i, sv := range saved {
+		ids[i] = sv.ID
 	}
-	return saved, nil
+	touched, err := notifyChanged(ctx, tx, ids, before, tooMany)
+	if err != nil {
+		return nil, Touched{}, err
+	}
+	return saved, touched, nil
 }
 
 // stored is what a write needs to know of an existing article.

@@ -15,9 +15,11 @@ import (
 // hands fn the current article (nil if none exists), and saves what fn
 // returns with a revision, all in one transaction. Concurrent edits of one
 // article run one after the other, so fn's version check is reliable. fn's
-// errors are returned as they are; nothing is written then.
-func (s *Store) Edit(ctx context.Context, key Key, by Change, fn func(cur *article.Article) (*article.Article, error)) (*article.Article, error) {
+// errors are returned as they are; nothing is written then. It returns
+// the article as saved and what the write touched.
+func (s *Store) Edit(ctx context.Context, key Key, by Change, fn func(cur *article.Article) (*article.Article, error)) (*article.Article, Touched, error) {
 	var saved *article.Article
+	var touched Touched
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		// Row locks cannot guard a row that does not exist yet (a create), so
 		// lock the key itself.
@@ -32,13 +34,16 @@ func (s *Store) Edit(ctx context.Context, key Key, by Change, fn func(cur *artic
 		if err != nil {
 			return err
 		}
-		if _, err := SaveArticles(ctx, tx, []*article.Article{next}, by); err != nil {
+		if _, touched, err = SaveArticles(ctx, tx, []*article.Article{next}, by); err != nil {
 			return err
 		}
 		saved, err = readArticle(ctx, tx, next.Slug, next.Lang)
 		return err
 	})
-	return saved, err
+	if err != nil {
+		return nil, Touched{}, err
+	}
+	return saved, touched, nil
 }
 
 // Revision is one stored version of an article.

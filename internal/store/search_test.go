@@ -29,7 +29,7 @@ func TestSearchFollowsEveryWrite(t *testing.T) {
 	}
 
 	a := sample()
-	if _, err := st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
+	if _, _, err := st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
 		func(*article.Article) (*article.Article, error) { return a, nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestSearchFollowsEveryWrite(t *testing.T) {
 		t.Fatalf("after create: %d hits, want 1", n)
 	}
 	// An edit replaces the document; archiving hides it.
-	_, err = st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
+	_, _, err = st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
 		func(cur *article.Article) (*article.Article, error) {
 			next := *cur
 			next.Summary.Condition.Text, next.Summary.Impact.Text = "アップデート中", "何も入らない"
@@ -49,7 +49,7 @@ func TestSearchFollowsEveryWrite(t *testing.T) {
 	if n, m := find("installing"), find("アップデート"); n != 0 || m != 1 {
 		t.Errorf("after edit: %d hits for the old word, %d for the new, want 0 and 1", n, m)
 	}
-	_, err = st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
+	_, _, err = st.Edit(ctx, store.Key{Slug: a.Slug, Lang: a.Lang}, store.Change{Author: "t", Origin: "api"},
 		func(cur *article.Article) (*article.Article, error) {
 			next := *cur
 			next.Status = article.StatusArchived

@@ -54,7 +54,7 @@ func TestSaveAndReadArticle(t *testing.T) {
 	s := testdb.Store(t)
 	want := sample()
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		saved, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
+		saved, _, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
 		if err == nil && !saved[0].Created {
 			t.Errorf("first save: Created = false, want true")
 		}
@@ -79,7 +79,7 @@ func TestSaveAndReadArticle(t *testing.T) {
 	want.Causes = want.Causes[:1]
 	want.Checks = nil
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		_, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
+		_, _, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
 		return err
 	})
 	if err != nil {
@@ -102,7 +102,7 @@ func TestSaveRejectsInvalidRowsAtomically(t *testing.T) {
 	bad.Slug = "other"
 	bad.Codes = []string{"0xZZ"} // article_codes accepts canonical codes only
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		_, err := store.SaveArticles(ctx, tx, []*article.Article{good, bad}, store.Change{Author: "test", Origin: "api"})
+		_, _, err := store.SaveArticles(ctx, tx, []*article.Article{good, bad}, store.Change{Author: "test", Origin: "api"})
 		return err
 	})
 	if kind := article.KindOf(err); kind != article.KindInvalid {
@@ -152,7 +152,7 @@ func TestMigrationCarriesArticleBodies(t *testing.T) {
 	want := sample()
 	want.Status = article.StatusDraft // a status other than the default, for the revision
 	err = s.InTx(ctx, func(tx pgx.Tx) error {
-		_, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
+		_, _, err := store.SaveArticles(ctx, tx, []*article.Article{want}, store.Change{Author: "test", Origin: "api"})
 		return err
 	})
 	if err != nil {
