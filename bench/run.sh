@@ -13,7 +13,10 @@
 #      answer at all; B over B' is what errdex's headers and timeouts cost
 #   C  nginx serving the same bodies as static files
 #   D  errdex with the cache off (the database-bound path)
-# alternating A B C D A B C D ..., print medians and ratios, then the Go
+#   E  errdex, cache on and warm, while an editor saves a change to one of
+#      the hot cases every BENCH_EDIT_EVERY seconds through its API: what
+#      a lookup costs while the cache is kept coherent
+# alternating A B C D E A B C D E ..., print medians and ratios, then the Go
 # benchmarks' figures. Everything listens on 127.0.0.1; every process it
 # starts is stopped on exit and the database is dropped.
 #
@@ -25,6 +28,7 @@
 # tried, 18181), BENCH_GO_BENCH (1; 0 skips the Go benchmarks),
 # BENCH_GO_BUDGET (240: seconds for all of them), BENCH_GZIP (1 adds a
 # fifth target: errdex cached, asked with Accept-Encoding: gzip),
+# BENCH_EDIT_EVERY (1: seconds between E's edits; 0 leaves E out),
 # BENCH_LOG_LEVEL (errdex's ERRDEX_LOG_LEVEL, info: the default, so every
 # request writes its access-log line, as in production), BENCH_REV
 # (measure that commit, e.g. HEAD, from a clean copy: `git archive`,
@@ -184,6 +188,8 @@ free_port P_UNCACHED
 free_port P_MINIMAL
 free_port P_NGINX
 free_port P_MINHDR
+free_port P_EDITS
+EDIT_EVERY=${BENCH_EDIT_EVERY:-1}
 serve() { # serve PORT CACHE_BYTES LOGNAME
 	env DATABASE_URL="$DSN" ERRDEX_ADDR="127.0.0.1:$1" ERRDEX_CACHE_BYTES="$2" ERRDEX_RATE_LIMIT=0 \
 		ERRDEX_MIGRATE=false ERRDEX_SEED=false ERRDEX_LOG_LEVEL="${BENCH_LOG_LEVEL:-info}" ERRDEX_LOG_FORMAT=json \
@@ -196,6 +202,11 @@ serve "$P_UNCACHED" 0 errdex-uncached
 PID_UNCACHED=$!
 wait_http "http://127.0.0.1:$P_CACHED/healthz" "$PID_CACHED"
 wait_http "http://127.0.0.1:$P_UNCACHED/healthz" "$PID_UNCACHED"
+if [ "$EDIT_EVERY" != 0 ]; then
+	serve "$P_EDITS" "${ERRDEX_CACHE_BYTES:-67108864}" errdex-edits
+	PID_EDITS=$!
+	wait_http "http://127.0.0.1:$P_EDITS/healthz" "$PID_EDITS"
+fi
 log "errdex cached on :$P_CACHED (cache ${ERRDEX_CACHE_BYTES:-67108864} bytes), uncached on :$P_UNCACHED; log level ${BENCH_LOG_LEVEL:-info}"
 
 # The bodies: every code once from the cached errdex (which warms it too),
@@ -267,12 +278,14 @@ log "minimal on :$P_MINIMAL, nginx on :$P_NGINX; $HOT codes in the request mix"
 NAMES=(cached)
 [ "${BENCH_HEADERS:-1}" = 0 ] || NAMES+=(minhdr)
 NAMES+=(minimal nginx uncached)
+[ "$EDIT_EVERY" = 0 ] || NAMES+=(edits)
 [ "${BENCH_GZIP:-0}" = 0 ] || NAMES+=(gzip)
 declare -A URL=([cached]="http://127.0.0.1:$P_CACHED" [minimal]="http://127.0.0.1:$P_MINIMAL"
 	[minhdr]="http://127.0.0.1:$P_MINHDR" [nginx]="http://127.0.0.1:$P_NGINX"
-	[uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED")
+	[uncached]="http://127.0.0.1:$P_UNCACHED" [gzip]="http://127.0.0.1:$P_CACHED" [edits]="http://127.0.0.1:$P_EDITS")
 declare -A LABEL=([cached]="errdex, cache warm" [minimal]="minimal, body only, bare" [minhdr]="minimal, same response"
-	[nginx]="nginx static files" [uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip")
+	[nginx]="nginx static files" [uncached]="errdex, cache off" [gzip]="errdex, cache warm, gzip"
+	[edits]="errdex, warm, $EDIT_EVERY s/edit")
 RESULTS=$WORK/results.txt
 : >"$RESULTS"
 run_wrk() { # run_wrk DURATION TARGET -> RESULT line
@@ -285,7 +298,7 @@ run_wrk() { # run_wrk DURATION TARGET -> RESULT line
 # used (nginx: its workers). Per request, it is less bent by the machine's
 # other load than requests/s, though PostgreSQL's share of a cache miss is
 # not in it.
-declare -A PID_OF=([cached]=$PID_CACHED [minimal]=$PID_MINIMAL [minhdr]=${PID_MINHDR:-} [uncached]=$PID_UNCACHED
+declare -A PID_OF=([cached]=$PID_CACHED [minimal]=$PID_MINIMAL [minhdr]=${PID_MINHDR:-} [uncached]=$PID_UNCACHED [edits]=${PID_EDITS:-}
 	[gzip]=$PID_CACHED [nginx]="$(pgrep -P "$PID_NGINX" | paste -sd' ')")
 cpu_ticks() {
 	local pid sum=0
@@ -293,7 +306,34 @@ cpu_ticks() {
 	echo "$sum"
 }
 TICK=$(getconf CLK_TCK)
-metric() { curl -fsS "http://127.0.0.1:$P_CACHED/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
+metric() { curl -fsS "${2:-http://127.0.0.1:$P_CACHED}/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; } # metric NAME [URL]
+
+# The editor of target E: an editor token, and the English cases of the
+# first hot codes, whose titles it changes in turn.
+EDITS=$WORK/edits.txt
+: >"$EDITS"
+if [ "$EDIT_EVERY" != 0 ]; then
+	EDIT_TOKEN=$(DATABASE_URL=$DSN "$WORK/errdex" token create -name bench-editor 2>/dev/null) || die "errdex token create"
+	mapfile -t EDIT_SLUGS < <(head -n 8 "$WORK/hot.txt" | psql -X -q -At "$DSN" -c "
+		SELECT DISTINCT a.slug FROM articles a JOIN article_codes c ON c.article_id = a.id
+		WHERE a.lang = 'en' AND c.code = ANY (string_to_array(lower('$(head -n 8 "$WORK/hot.txt" | paste -sd,)'), ','))")
+	[ "${#EDIT_SLUGS[@]}" -gt 0 ] || die "no English case among the first hot codes to edit"
+fi
+editor() { # editor URL: saves a new title of one of EDIT_SLUGS every EDIT_EVERY s, until killed
+	local n=0 slug tag
+	while :; do
+		for slug in "${EDIT_SLUGS[@]}"; do
+			n=$((n + 1))
+			if tag=$(curl -fsS -o /dev/null -D - "$1/cases/$slug/en" | tr -d '\r' | awk -F': ' 'tolower($1) == "etag" {print $2}') &&
+				curl -fsS -o /dev/null -X PATCH -H "Authorization: Bearer $EDIT_TOKEN" -H "If-Match: $tag" \
+					-H 'Content-Type: application/merge-patch+json' -d "{\"title\": \"Edited by the bench, $n\"}" \
+					"$1/cases/$slug/en"; then
+				echo "$slug" >>"$EDITS"
+			fi
+			sleep "$EDIT_EVERY"
+		done
+	done
+}
 
 if [ "${BENCH_GZIP:-0}" != 0 ]; then
 	curl -fsS -o /dev/null -D - -H 'Accept-Encoding: gzip' "${URL[gzip]}/errors/$first" | grep -qi '^content-encoding: *gzip' ||
@@ -303,13 +343,27 @@ log "warm-up: 3 s against each target"
 for t in "${NAMES[@]}"; do run_wrk 3s "$t" >/dev/null; done
 HITS0=$(metric errdex_cache_hits_total)
 MISSES0=$(metric errdex_cache_misses_total)
+EDIT_HITS=0
+EDIT_MISSES=0
 LOAD_BEFORE=$(loadavg)
 log "load average before the runs: $LOAD_BEFORE"
 for r in $(seq "$ROUNDS"); do
 	for t in "${NAMES[@]}"; do
 		c0=$(cpu_ticks "$t")
+		if [ "$t" = edits ]; then
+			h0=$(metric errdex_cache_hits_total "${URL[edits]}")
+			m0=$(metric errdex_cache_misses_total "${URL[edits]}")
+			editor "${URL[edits]}" &
+			EDITOR=$!
+		fi
 		line=$(run_wrk "$DURATION" "$t")
 		c1=$(cpu_ticks "$t")
+		if [ "$t" = edits ]; then
+			kill "$EDITOR"
+			wait "$EDITOR" 2>/dev/null || true
+			EDIT_HITS=$((EDIT_HITS + $(metric errdex_cache_hits_total "${URL[edits]}") - h0))
+			EDIT_MISSES=$((EDIT_MISSES + $(metric errdex_cache_misses_total "${URL[edits]}") - m0))
+		fi
 		read -r _ rps p50 p99 n non2xx errs <<<"$line"
 		cpu=$(awk -v t="$((c1 - c0))" -v hz="$TICK" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
 		echo "$t $r $rps $p50 $p99 $n $non2xx $errs $cpu" >>"$RESULTS"
@@ -362,6 +416,7 @@ ratio_row "errdex (cached) / minimal, body only, bare" cached minimal
 ratio_row "errdex (cached) / nginx" cached nginx
 ratio_row "minimal, body only, bare / nginx" minimal nginx
 ratio_row "errdex cached / uncached" cached uncached
+[ -z "${RPS[edits]:-}" ] || ratio_row "errdex, warm, $EDIT_EVERY s/edit / errdex, cache warm" edits cached
 [ -z "${RPS[gzip]:-}" ] || ratio_row "errdex cached, gzip / nginx (identity)" gzip nginx
 CEIL=minhdr
 [ -n "${RPS[minhdr]:-}" ] || CEIL=minimal
@@ -385,6 +440,9 @@ echo "goal (issue 10, median of the rounds' ratios: req/s at least 0.90x, p99 at
 	'BEGIN {printf "req/s %.3fx %s, p99 %.3fx %s", r, r >= 0.9 ? "met" : "not met", p, p <= 1.2 ? "met" : "not met"}')"
 echo
 echo "errdex cache during the measured runs: $HITS hits, $MISSES misses ($(awk -v h="$HITS" -v m="$MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits); $EVICTIONS evictions since start"
+if [ "$EDIT_EVERY" != 0 ]; then
+	echo "errdex while editing: $(wc -l <"$EDITS") edits saved during its runs, $(sort -u "$EDITS" | wc -l) cases; its cache: $EDIT_HITS hits, $EDIT_MISSES misses ($(awk -v h="$EDIT_HITS" -v m="$EDIT_MISSES" 'BEGIN {printf "%.2f", 100 * h / (h + m)}')% hits)"
+fi
 echo "RSS after the runs: errdex cached $RSS_CACHED; errdex uncached $RSS_UNCACHED; minimal $RSS_MINIMAL"
 echo "$IMPORT_LINE"
 echo "load average (1/5/15 min, $(nproc) CPUs): $LOAD_BEFORE before the wrk runs, $LOAD_AFTER after them"
