@@ -272,7 +272,9 @@ for p in "${SAME[@]}"; do
 done
 log "minimal on :$P_MINIMAL, nginx on :$P_NGINX; $HOT codes in the request mix"
 [ "${BENCH_HEADERS:-1}" = 0 ] || log "minimal + errdex's $(wc -l <"$WORK/headers.txt") headers on :$P_MINHDR: $(cut -d: -f1 "$WORK/headers.txt" | paste -sd, | sed 's/,/, /g')"
-"$WORK/fetch" -url "http://127.0.0.1:$P_CACHED" -codes "$WORK/hot.txt" | while read -r line; do log "warm pass: $line"; done
+for p in "$P_CACHED" ${PID_EDITS:+"$P_EDITS"}; do
+	"$WORK/fetch" -url "http://127.0.0.1:$p" -codes "$WORK/hot.txt" | while read -r line; do log "warm pass: $line"; done
+done
 
 # 3. Measure, alternating the targets.
 NAMES=(cached)
