@@ -24,8 +24,9 @@ type cachedResponse struct {
 	body       []byte
 	gzipped    []byte // nil when compression would not pay
 	etag       string
-	unresolved string   // the canonical code, when the answer has no article
-	codes      []string // the codes whose articles the answer embeds: what invalidates it
+	unresolved string // the canonical code, when the answer has no article
+	// What the answer depends on (lookup.Result.DependsOn).
+	filed, mentioned []string
 
 	// Header values, built once: a hit then sets headers without allocating.
 	// Each slice has len == cap, so a later Add copies instead of writing
@@ -98,16 +99,25 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time) 
 // key, struct, codes and header values.
 func (c *cachedResponse) weight(key cacheKey) uint32 {
 	n := cap(c.body) + cap(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + 512
-	for _, code := range c.codes {
+	for _, code := range c.filed {
+		n += len(code) + 16
+	}
+	for _, code := range c.mentioned {
 		n += len(code) + 16
 	}
 	return uint32(n)
 }
 
-// touchedBy reports whether a write that touched codes may have changed c.
-func (c *cachedResponse) touchedBy(codes map[string]bool) bool {
-	for _, code := range c.codes {
+// touchedBy reports whether a write that touched codes (as filed codes)
+// and mentions (as related items' codes) may have changed c.
+func (c *cachedResponse) touchedBy(codes, mentions map[string]bool) bool {
+	for _, code := range c.filed {
 		if codes[code] {
+			return true
+		}
+	}
+	for _, code := range c.mentioned {
+		if mentions[code] {
 			return true
 		}
 	}
@@ -165,18 +175,21 @@ func (c *responseCache) invalidate(t store.Touched) {
 		c.entries.InvalidateAll()
 		return
 	}
-	if len(t.Codes) == 0 {
+	if len(t.Codes)+len(t.Mentions) == 0 {
 		return
 	}
-	codes := make(map[string]bool, len(t.Codes))
+	codes, mentions := make(map[string]bool, len(t.Codes)), make(map[string]bool, len(t.Mentions))
 	for _, code := range t.Codes {
 		codes[code] = true
+	}
+	for _, code := range t.Mentions {
+		mentions[code] = true
 	}
 	// A walk over every entry, a millisecond for 10,000 of them, is cheaper
 	// per write than an index from codes to entries would be per miss and
 	// eviction.
 	for key, v := range c.entries.All() {
-		if v.touchedBy(codes) {
+		if v.touchedBy(codes, mentions) {
 			c.entries.Invalidate(key)
 		}
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -226,23 +227,43 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 }
 
 // TestEditDropsOnlyTouchedAnswers: an edit drops the cached answers that
-// embed the edited case, directly, through an equivalent code or through
-// a related-case link either way, and those for codes it left; every
-// other answer stays cached.
+// depend on the edited case: those showing it, those showing a case it
+// links to or that links to it (they show its title), those for the code
+// it left and for the codes it joined, through an equivalent too. Each
+// case below isolates one of these; every other answer stays cached, even
+// one whose case links to the same case as the edited one.
 func TestEditDropsOnlyTouchedAnswers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	auth := e.auth(t)
-	createCase(t, e, auth) // 0x80070005; its related item mentions 0x80070643
-	for _, c := range []struct{ slug, code, related string }{
-		{"install-failed", "0x80070643", "0x8007000E"},
-		{"unspecified", "0x80004005", "0x80070002"},
-	} {
-		body := strings.NewReplacer(`"access-denied"`, `"`+c.slug+`"`, "0x80070005", c.code, "0x80070643", c.related).Replace(caseJSON)
-		if res, b := e.send(t, http.MethodPost, "/cases", "application/json", body, auth...); res.StatusCode != http.StatusCreated {
-			t.Fatalf("create %s: %d %s", c.slug, res.StatusCode, b)
+	newCase := func(slug string, codes, related []string) {
+		t.Helper()
+		var c map[string]any
+		if err := json.Unmarshal([]byte(caseJSON), &c); err != nil {
+			t.Fatal(err)
+		}
+		c["slug"], c["title"], c["errorText"], c["codes"] = slug, "Case "+slug, "Error "+codes[0], codes
+		items := []map[string]any{}
+		for _, r := range related {
+			items = append(items, map[string]any{"text": "See " + r, "codes": []string{r}})
+		}
+		c["related"] = items
+		body, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, b := e.send(t, http.MethodPost, "/cases", "application/json", string(body), auth...); res.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", slug, res.StatusCode, b)
 		}
 	}
+	newCase("linker", []string{"0x80004005"}, []string{"0x80070002"}) // links to target
+	newCase("target", []string{"0x80070002"}, nil)
+	newCase("multi", []string{"0x80070003", "0x80070004"}, nil)
+	newCase("referrer", []string{"0x80070006"}, []string{"0x80070004"}) // links to multi's second code
+	newCase("mover", []string{"0x80070008"}, nil)
+	newCase("other", []string{"0x8007000d"}, nil)
+	newCase("cousin", []string{"0x8007001f"}, []string{"0x80070002"}) // links to target, as linker does
+
 	lookup := func(code string) string {
 		t.Helper()
 		res, body := e.get(t, "/errors/"+code)
@@ -259,49 +280,57 @@ func TestEditDropsOnlyTouchedAnswers(t *testing.T) {
 			t.Fatalf("patch %s: %d %s", slug, r.StatusCode, b)
 		}
 	}
-	// hit asserts whether looking code up now is answered from the cache,
-	// and returns the answer.
-	hit := func(code string, want bool) string {
+	// fresh asserts that looking code up now is not answered from the
+	// cache and that the answer contains want; kept, that it is.
+	fresh := func(code, want string) {
 		t.Helper()
 		before := metricValue(t, e, "errdex_cache_hits_total")
-		body := lookup(code)
-		if got := metricValue(t, e, "errdex_cache_hits_total") > before; got != want {
-			t.Errorf("GET /errors/%s answered from the cache: %v, want %v", code, got, want)
+		if body := lookup(code); !strings.Contains(body, want) {
+			t.Errorf("/errors/%s does not show %q: %s", code, want, body)
 		}
-		return body
+		if metricValue(t, e, "errdex_cache_hits_total") > before {
+			t.Errorf("/errors/%s was answered from the cache", code)
+		}
 	}
-	codes := []string{"0x80070005", "0x80070643", "1603", "0x80004005", "0x8007000E"}
-	for _, code := range codes {
+	kept := func(code string) {
+		t.Helper()
+		before := metricValue(t, e, "errdex_cache_hits_total")
+		if lookup(code); metricValue(t, e, "errdex_cache_hits_total") != before+1 {
+			t.Errorf("/errors/%s was not answered from the cache", code)
+		}
+	}
+	for _, code := range []string{"0x80004005", "0x80070002", "0x80070003", "0x80070006", "0x80070008", "0x8007000E", "1603", "0x8007000D", "0x8007001F"} {
 		lookup(code)
-		hit(code, true)
+		kept(code)
 	}
 
-	// The title of the case behind 0x80070005 shows in its own answer and,
-	// as the case linking to it, in those of 0x80070643 and of 1603, its
-	// Win32 equivalent.
-	patch("access-denied", `{"title": "Renamed access denied 0x80070005"}`)
-	for _, code := range codes[:3] {
-		if body := hit(code, false); !strings.Contains(body, "Renamed access denied") {
-			t.Errorf("after the edit, /errors/%s does not show the new title: %s", code, body)
-		}
-	}
-	hit("0x80004005", true)
+	patch("target", `{"title": "Renamed target"}`)
+	fresh("0x80070002", "Renamed target")
+	fresh("0x80004005", "Renamed target") // linker's link to it
+	kept("0x80070003")
 
-	// The case it links to, renamed, shows in its answer too.
-	patch("install-failed", `{"title": "Renamed install failed 0x80070643"}`)
-	if body := hit("0x80070005", false); !strings.Contains(body, "Renamed install failed") {
-		t.Errorf("after the linked case's edit, /errors/0x80070005 does not show its new title: %s", body)
-	}
-	hit("0x80004005", true)
+	patch("referrer", `{"title": "Renamed referrer"}`)
+	fresh("0x80070003", "Renamed referrer") // multi, referred to through its other code
+	kept("0x80004005")
 
-	// A case moved to another code leaves the answer of its old code and
-	// joins that of its new one.
-	patch("access-denied", `{"codes": ["0x8007000E"]}`)
-	if body := hit("0x80070005", false); strings.Contains(body, `"access-denied"`) {
-		t.Errorf("after the case moved to 0x8007000E, /errors/0x80070005 still shows it: %s", body)
+	// Linking to the same case as another does not tie two answers.
+	fresh("0x8007001F", "Renamed target") // cousin links to target too
+	patch("linker", `{"title": "Renamed linker"}`)
+	fresh("0x80070002", "Renamed linker") // target, linked to by it
+	kept("0x8007001F")
+
+	patch("target", `{"related": [{"text": "See 0x80070004", "codes": ["0x80070004"]}]}`)
+	fresh("0x80070003", `"target"`) // multi, now referred to by target
+	kept("0x80070008")
+
+	patch("mover", `{"codes": ["0x8007000E"]}`)
+	if body := lookup("0x80070008"); strings.Contains(body, `"mover"`) {
+		t.Errorf("after the case moved away, /errors/0x80070008 still shows it: %s", body)
 	}
-	if body := hit("0x8007000E", false); !strings.Contains(body, `"access-denied"`) {
-		t.Errorf("after the case moved to 0x8007000E, /errors/0x8007000E does not show it: %s", body)
-	}
-	hit("0x80004005", true)
+	fresh("0x8007000E", `"mover"`)
+
+	newCase("msi", []string{"0x80070643"}, nil)
+	fresh("1603", `"msi"`) // its Win32 equivalent
+
+	kept("0x8007000D")
 }

@@ -157,11 +157,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	if len(res.Articles) == 0 {
 		c.unresolved = res.Code
 	}
-	c.codes = make([]string, 0, 1+len(res.Equivalents))
-	c.codes = append(c.codes, res.Code)
-	for _, e := range res.Equivalents {
-		c.codes = append(c.codes, e.Code)
-	}
+	c.filed, c.mentioned = res.DependsOn()
 	if s.cache != nil {
 		s.cache.put(key, c, gen)
 	}

@@ -75,6 +75,28 @@ func (s *Service) Lookup(ctx context.Context, code errcode.Code, prefs []string)
 	return res, nil
 }
 
+// DependsOn returns what a write must touch (store.Touched) to change
+// this answer. filed: the code and its equivalents, whose articles it
+// shows, and the codes the related items of those articles mention, under
+// which the articles they link to are filed. mentioned: the codes those
+// articles are filed under, which the related items of the articles
+// linking to them mention.
+func (r *Result) DependsOn() (filed, mentioned []string) {
+	filed = []string{r.Code}
+	for _, e := range r.Equivalents {
+		filed = append(filed, e.Code)
+	}
+	for _, m := range r.Articles {
+		mentioned = append(mentioned, m.Codes...)
+		for _, rel := range m.Related {
+			filed = append(filed, rel.Codes...)
+		}
+	}
+	slices.Sort(filed)
+	slices.Sort(mentioned)
+	return slices.Compact(filed), slices.Compact(mentioned)
+}
+
 // Rank orders articles for a lookup of code (with its equivalents) and keeps
 // the best language version of each case.
 func Rank(arts []*article.Article, code string, equivalents []string, prefs []string) []ArticleMatch {

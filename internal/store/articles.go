@@ -192,10 +192,10 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	for _, st := range existing {
 		old = append(old, st.ID)
 	}
-	tooMany := len(ps) > maxTouchedArticles
-	var before []string // what the articles touched as they were
-	if len(old) > 0 && !tooMany {
-		if before, err = touchedCodes(ctx, tx, old); err != nil {
+	// What the write touches: the articles as they were, then as they are.
+	touched := Touched{All: len(ps) > maxTouchedArticles}
+	if len(old) > 0 && !touched.All {
+		if touched, err = storedTouched(ctx, tx, old); err != nil {
 			return nil, Touched{}, err
 		}
 	}
@@ -266,12 +266,8 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	if err != nil {
 		return nil, Touched{}, translate(err, "write revisions")
 	}
-	ids := make([]int64, len(saved))
-	for i, sv := range saved {
-		ids[i] = sv.ID
-	}
-	touched, err := notifyChanged(ctx, tx, ids, before, tooMany)
-	if err != nil {
+	touched.Merge(touchedBy(arts))
+	if touched, err = notifyChanged(ctx, tx, touched); err != nil {
 		return nil, Touched{}, err
 	}
 	return saved, touched, nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/errdex/errdex/internal/article"
 )
 
 // articlesChannel is the NOTIFY channel every article write signals on, so
@@ -15,15 +17,20 @@ import (
 const articlesChannel = "errdex_articles"
 
 // Touched is what a write may have changed in lookup answers: the codes
-// whose answers embed a written article, as it was or as it is now, or
-// All. An answer embeds the articles filed under the codes it looked up,
-// and with each of them the titles of the articles it links to (its
-// related items' codes) and of those linking to it, so a write touches
-// the codes of every article in either relation to what it wrote. A cache
-// that drops the answers for these codes keeps every other one.
+// the written articles were and are filed under (Codes), and those their
+// related items mentioned and mention (Mentions). An answer shows the
+// articles filed under the code it looked up (or an equivalent) and, with
+// each, the titles of the articles filed under the codes its related
+// items mention and of those whose related items mention its codes. So it
+// changes only if a write touched, in Codes, the code, an equivalent or a
+// code a shown article's related items mention, or, in Mentions, a code a
+// shown article is filed under (lookup.Result.DependsOn). Both sides are
+// read from the articles themselves, never from the links between them,
+// so a write racing another that links to it cannot leave a stale answer.
 type Touched struct {
-	Codes []string // canonical, sorted, distinct
-	All   bool     // anything may have changed: drop every answer
+	Codes    []string // canonical, sorted, distinct
+	Mentions []string // canonical, sorted, distinct
+	All      bool     // anything may have changed: drop every answer
 }
 
 // Merge adds what o touched to t.
@@ -33,53 +40,68 @@ func (t *Touched) Merge(o Touched) {
 		return
 	}
 	t.Codes = slices.Compact(slices.Sorted(slices.Values(append(t.Codes, o.Codes...))))
+	t.Mentions = slices.Compact(slices.Sorted(slices.Values(append(t.Mentions, o.Mentions...))))
 }
 
-// maxTouchedArticles bounds the writes whose touched codes are worked out:
-// a bulk import touches most answers anyway, and naming them all would
-// cost it two large queries.
+// maxTouchedArticles bounds the writes whose touched codes are named: a
+// bulk import touches most answers anyway, and naming them would cost it a
+// large query and a payload past the limit.
 const maxTouchedArticles = 100
 
 // maxNotifyPayload keeps a notification under PostgreSQL's 8000-byte
 // payload limit; a write touching more codes than fit notifies All.
 const maxNotifyPayload = 7900
 
-// touchedCodes returns the codes of the articles ids and of every article
-// linking to them or linked from them by a related item: the codes whose
-// answers embed any of ids' articles as they are now in tx.
-func touchedCodes(ctx context.Context, tx pgx.Tx, ids []int64) ([]string, error) {
+// storedTouched returns what the articles ids touch as stored in tx: the
+// codes they are filed under and those their related items mention.
+func storedTouched(ctx context.Context, tx pgx.Tx, ids []int64) (Touched, error) {
 	rows, err := tx.Query(ctx, `
-		WITH own AS (SELECT code FROM article_codes WHERE article_id = ANY($1)),
-		     embedding AS (
-		         SELECT r.article_id FROM related_items r WHERE r.codes && ARRAY(SELECT code FROM own)
-		         UNION
-		         SELECT c.article_id FROM related_items r JOIN article_codes c ON c.code = ANY (r.codes)
-		          WHERE r.article_id = ANY($1))
-		SELECT code FROM own
+		SELECT false, code FROM article_codes WHERE article_id = ANY($1)
 		UNION
-		SELECT c.code FROM article_codes c WHERE c.article_id IN (SELECT article_id FROM embedding)`, ids)
+		SELECT true, unnest(codes) FROM related_items WHERE article_id = ANY($1)`, ids)
 	if err != nil {
-		return nil, translate(err, "find touched codes")
+		return Touched{}, translate(err, "read touched codes")
 	}
-	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return codes, translate(err, "find touched codes")
+	var t Touched
+	var mention bool
+	var code string
+	_, err = pgx.ForEachRow(rows, []any{&mention, &code}, func() error {
+		if mention {
+			t.Mentions = append(t.Mentions, code)
+		} else {
+			t.Codes = append(t.Codes, code)
+		}
+		return nil
+	})
+	return t, translate(err, "read touched codes")
 }
 
-// notifyChanged signals, at commit, that the articles ids changed, and
-// returns what that touched: the codes touchedCodes finds now with those
-// found before the write (before), or All when there were too many
-// articles to look (tooMany) or codes to name.
-func notifyChanged(ctx context.Context, tx pgx.Tx, ids []int64, before []string, tooMany bool) (Touched, error) {
-	t := Touched{All: true}
-	payload := ""
-	if !tooMany {
-		after, err := touchedCodes(ctx, tx, ids)
-		if err != nil {
-			return Touched{}, err
+// touchedBy returns what writing arts touches: the codes they are filed
+// under and those their related items mention.
+func touchedBy(arts []*article.Article) Touched {
+	var t Touched
+	for _, a := range arts {
+		t.Codes = append(t.Codes, a.Codes...)
+		for _, r := range a.Related {
+			t.Mentions = append(t.Mentions, r.Codes...)
 		}
-		t = Touched{}
-		t.Merge(Touched{Codes: append(before, after...)})
-		b, err := json.Marshal(t.Codes)
+	}
+	return t
+}
+
+// notification is a notification's payload.
+type notification struct {
+	Codes    []string `json:"codes"`
+	Mentions []string `json:"mentions"`
+}
+
+// notifyChanged signals, at commit, that articles changed, touching t, and
+// returns what it signalled: t, or All when t is or does not fit.
+func notifyChanged(ctx context.Context, tx pgx.Tx, t Touched) (Touched, error) {
+	payload := ""
+	if !t.All {
+		t.Merge(Touched{}) // sorted and distinct
+		b, err := json.Marshal(notification{Codes: t.Codes, Mentions: t.Mentions})
 		if err != nil {
 			return Touched{}, err
 		}
@@ -93,15 +115,15 @@ func notifyChanged(ctx context.Context, tx pgx.Tx, ids []int64, before []string,
 	return t, translate(err, "notify article change")
 }
 
-// parseTouched reads a notification's payload: a JSON array of codes, or
-// anything else (the empty payload of a write touching too much, or of an
-// older errdex) for All.
+// parseTouched reads a notification's payload; anything but a JSON object
+// (the empty payload of a write touching too much, or of an older errdex)
+// is All.
 func parseTouched(payload string) Touched {
-	var codes []string
-	if payload == "" || json.Unmarshal([]byte(payload), &codes) != nil {
+	var n notification
+	if payload == "" || json.Unmarshal([]byte(payload), &n) != nil {
 		return Touched{All: true}
 	}
-	return Touched{Codes: codes}
+	return Touched{Codes: n.Codes, Mentions: n.Mentions}
 }
 
 // ListenArticleChanges calls changed with what every article write
