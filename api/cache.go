@@ -54,13 +54,13 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// newCachedResponse keeps copies of body (and its gzip) of exactly their
-// length: an encoder's buffer may be twice as large, and the cache holds
-// them for long.
-func newCachedResponse(body []byte, contentLang string, lastModified time.Time) *cachedResponse {
+// newCachedResponse keeps copies of body (and its gzip, when gzipToo) of
+// exactly their length: an encoder's buffer may be twice as large, and the
+// cache holds them for long.
+func newCachedResponse(body []byte, contentLang string, lastModified time.Time, gzipToo bool) *cachedResponse {
 	sum := sha256.Sum256(body)
 	c := &cachedResponse{body: bytes.Clone(body)}
-	if len(body) >= minGzip {
+	if gzipToo && len(body) >= minGzip {
 		var buf bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -333,4 +335,39 @@ func TestEditDropsOnlyTouchedAnswers(t *testing.T) {
 	fresh("1603", `"msi"`) // its Win32 equivalent
 
 	kept("0x8007000D")
+}
+
+// TestUncachedLookupGzipsWhenAsked: with the cache off, a client taking
+// gzip gets the answer compressed, and one not taking it the same answer
+// plain.
+func TestUncachedLookupGzipsWhenAsked(t *testing.T) {
+	t.Parallel()
+	cfg := api.DefaultConfig()
+	cfg.CacheBytes = 0
+	e := newEnvWith(t, cfg, &bytes.Buffer{})
+	createCase(t, e, e.auth(t))
+
+	res, plain := e.get(t, "/errors/0x80070005")
+	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("plain GET: %d, Content-Encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
+	}
+	// Past the contract check, which reads bodies as JSON.
+	req := httptest.NewRequest(http.MethodGet, "/errors/0x80070005", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Body.Len() >= len(plain) {
+		t.Fatalf("gzip GET: Content-Encoding %q, %d bytes for %d", rec.Header().Get("Content-Encoding"), rec.Body.Len(), len(plain))
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(unzipped, plain) {
+		t.Errorf("the gzipped answer is not the plain one:\n%s\n%s", unzipped, plain)
+	}
 }

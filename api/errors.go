@@ -153,7 +153,10 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 			lastModified = m.UpdatedAt
 		}
 	}
-	c := newCachedResponse(body, res.Lang, lastModified)
+	// Compressing is a third of a miss's CPU: worth it for an answer kept
+	// for every later client, not for one only this client gets and does
+	// not take gzip.
+	c := newCachedResponse(body, res.Lang, lastModified, s.cache != nil || acceptsGzip(r))
 	if len(res.Articles) == 0 {
 		c.unresolved = res.Code
 	}
