@@ -195,6 +195,12 @@ func SavePrepared(ctx context.Context, tx pgx.Tx, ps []*Prepared, by Change) ([]
 	// What the write touches: the articles as they were, then as they are.
 	touched := Touched{All: len(ps) > maxTouchedArticles}
 	if len(old) > 0 && !touched.All {
+		// Locked first, so that "as they were" is what this write replaces:
+		// read unlocked, a write committed meanwhile could slip between,
+		// and what it touched would go unnamed here.
+		if _, err := tx.Exec(ctx, `SELECT FROM articles WHERE id = ANY($1) ORDER BY id FOR UPDATE`, old); err != nil {
+			return nil, Touched{}, translate(err, "lock articles")
+		}
 		if touched, err = storedTouched(ctx, tx, old); err != nil {
 			return nil, Touched{}, err
 		}

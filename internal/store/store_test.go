@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,72 @@ func TestCommitOutcomeUndecided(t *testing.T) {
 	}
 	if took < store.CommitCheckTimeout || took > store.CommitCheckTimeout+time.Second {
 		t.Errorf("undecided commit answered after %v, want about %v", took, store.CommitCheckTimeout)
+	}
+}
+
+// TestEditNamesWhatARacingWriteAdded: a save names what the article it
+// replaces touched, even when another write changed that article after
+// the save read it: a code that write added, and answers for it cached
+// meanwhile, must be dropped when this save takes the code away again.
+func TestEditNamesWhatARacingWriteAdded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testdb.Store(t)
+	a := sample()
+	key := store.Key{Slug: a.Slug, Lang: a.Lang}
+	if _, _, err := s.Edit(ctx, key, store.Change{Author: "test", Origin: "api"},
+		func(*article.Article) (*article.Article, error) { return a, nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	// The racing write adds a code and holds its transaction open.
+	added, release, racerDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		racerDone <- s.InTx(ctx, func(tx pgx.Tx) error {
+			b := sample()
+			b.Codes = []string{"0x80070005", "0x8007000e"}
+			if _, _, err := store.SaveArticles(ctx, tx, []*article.Article{b}, store.Change{Author: "racer", Origin: "import"}); err != nil {
+				return err
+			}
+			close(added)
+			<-release
+			return nil
+		})
+	}()
+	<-added
+
+	// The edit reads the article as it was before the racing write.
+	type result struct {
+		touched store.Touched
+		err     error
+	}
+	edited := make(chan result, 1)
+	go func() {
+		_, touched, err := s.Edit(ctx, key, store.Change{Author: "test", Origin: "api"},
+			func(cur *article.Article) (*article.Article, error) { cur.Title = "Edited"; return cur, nil })
+		edited <- result{touched, err}
+	}()
+	// Once it waits on the racing write's lock, let that write commit.
+	for {
+		var waiting int
+		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	if err := <-racerDone; err != nil {
+		t.Fatal(err)
+	}
+	res := <-edited
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if !slices.Contains(res.touched.Codes, "0x8007000e") || !slices.Contains(res.touched.Codes, "0x80070005") {
+		t.Errorf("the edit touched %v, want the racing write's 0x8007000e and the article's 0x80070005", res.touched.Codes)
 	}
 }
