@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -369,5 +370,86 @@ func TestUncachedLookupGzipsWhenAsked(t *testing.T) {
 	}
 	if !bytes.Equal(unzipped, plain) {
 		t.Errorf("the gzipped answer is not the plain one:\n%s\n%s", unzipped, plain)
+	}
+}
+
+// TestCacheAgreesWithTheDatabase edits cases at random, moving their
+// codes and their links among a few codes, and after every edit compares
+// each code's answer from a caching server, which had them all cached,
+// with a server without a cache on the same database: any dependency the
+// invalidation misses shows as a stale answer.
+func TestCacheAgreesWithTheDatabase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := api.DefaultConfig()
+	cfg.CacheBytes = 0
+	fresh := &env{store: e.store, handler: api.NewServer(cfg, e.store, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	auth := e.auth(t)
+	codes := []string{"0x80070002", "0x80070003", "0x80070005", "0x8007000e", "0x80070057", "0x80070643", "0x80004005"}
+	rnd := rand.New(rand.NewPCG(10, 10))
+	some := func(min, max int) []string {
+		picked := []string{}
+		for _, i := range rnd.Perm(len(codes))[:min+rnd.IntN(max-min+1)] {
+			picked = append(picked, codes[i])
+		}
+		return picked
+	}
+	related := func() []map[string]any {
+		items := []map[string]any{}
+		for _, c := range some(0, 2) {
+			items = append(items, map[string]any{"text": "See " + c, "codes": []string{c}})
+		}
+		return items
+	}
+	send := func(method, target, etag string, doc map[string]any) {
+		t.Helper()
+		body, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header := auth
+		if etag != "" {
+			header = append([]string{"If-Match", etag}, auth...)
+		}
+		ct := "application/json"
+		if method == http.MethodPatch {
+			ct = "application/merge-patch+json"
+		}
+		if res, b := e.send(t, method, target, ct, string(body), header...); res.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, target, res.StatusCode, b)
+		}
+	}
+	slugs := []string{"c0", "c1", "c2", "c3", "c4"}
+	for _, slug := range slugs {
+		var c map[string]any
+		if err := json.Unmarshal([]byte(caseJSON), &c); err != nil {
+			t.Fatal(err)
+		}
+		c["slug"], c["title"], c["codes"], c["related"] = slug, "Case "+slug, some(1, 2), related()
+		send(http.MethodPost, "/cases", "", c)
+	}
+	for step := range 40 {
+		for _, code := range codes { // everything cached
+			e.get(t, "/errors/"+code)
+		}
+		slug := slugs[rnd.IntN(len(slugs))]
+		res, _ := e.get(t, "/cases/"+slug+"/en")
+		var doc map[string]any
+		switch rnd.IntN(3) {
+		case 0:
+			doc = map[string]any{"title": fmt.Sprintf("Case %s, edit %d", slug, step)}
+		case 1:
+			doc = map[string]any{"codes": some(1, 2)}
+		default:
+			doc = map[string]any{"related": related()}
+		}
+		send(http.MethodPatch, "/cases/"+slug+"/en", res.Header.Get("ETag"), doc)
+		for _, code := range codes {
+			_, cached := e.get(t, "/errors/"+code)
+			_, want := fresh.get(t, "/errors/"+code)
+			if !bytes.Equal(cached, want) {
+				t.Fatalf("step %d, after %s got %v: /errors/%s from the cache differs from the database:\n%s\nwant\n%s", step, slug, doc, code, cached, want)
+			}
+		}
 	}
 }
