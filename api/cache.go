@@ -167,16 +167,18 @@ func (c *responseCache) put(key cacheKey, v *cachedResponse, gen uint64) {
 	}
 }
 
-// invalidate drops the entries t touched, or all of them; answers being
-// computed now will not be stored, whatever their codes.
-func (c *responseCache) invalidate(t store.Touched) {
+// invalidate drops the entries t touched, or all of them, and returns
+// about how many it dropped; answers being computed now will not be
+// stored, whatever their codes.
+func (c *responseCache) invalidate(t store.Touched) int {
 	c.generation.Add(1)
 	if t.All {
+		n := c.entries.EstimatedSize()
 		c.entries.InvalidateAll()
-		return
+		return n
 	}
 	if len(t.Codes)+len(t.Mentions) == 0 {
-		return
+		return 0
 	}
 	codes, mentions := make(map[string]bool, len(t.Codes)), make(map[string]bool, len(t.Mentions))
 	for _, code := range t.Codes {
@@ -188,11 +190,15 @@ func (c *responseCache) invalidate(t store.Touched) {
 	// A walk over every entry, a millisecond for 10,000 of them, is cheaper
 	// per write than an index from codes to entries would be per miss and
 	// eviction.
+	n := 0
 	for key, v := range c.entries.All() {
 		if v.touchedBy(codes, mentions) {
-			c.entries.Invalidate(key)
+			if _, ok := c.entries.Invalidate(key); ok {
+				n++
+			}
 		}
 	}
+	return n
 }
 
 // writeCached writes a cached answer with its validators, answering 304

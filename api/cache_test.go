@@ -308,6 +308,10 @@ func TestEditDropsOnlyTouchedAnswers(t *testing.T) {
 	}
 
 	patch("target", `{"title": "Renamed target"}`)
+	// Three answers depend on target: its own, linker's and cousin's.
+	if got := metricValue(t, e, "errdex_cache_invalidated_total"); got != 3 {
+		t.Errorf("errdex_cache_invalidated_total %v after the first edit, want 3", got)
+	}
 	fresh("0x80070002", "Renamed target")
 	fresh("0x80004005", "Renamed target") // linker's link to it
 	kept("0x80070003")

@@ -31,6 +31,10 @@ type metrics struct {
 	cacheHits      prometheus.Counter
 	cacheMisses    prometheus.Counter
 	cacheEvictions prometheus.Counter
+	// Article writes applied to the cache, by scope (codes: the answers the
+	// write touched; all: the whole cache), and the answers they dropped.
+	cacheInvalidations *prometheus.CounterVec
+	cacheInvalidated   prometheus.Counter
 	// invalidationLinked is 1 while this process listens for every replica's
 	// article writes; 0 while that link is down, when its cache may serve
 	// an answer another replica changed until the link is back.
@@ -88,6 +92,14 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 			Name: "errdex_cache_evictions_total",
 			Help: "Entries dropped from the response cache to make room or because they expired.",
 		}),
+		cacheInvalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "errdex_cache_invalidations_total",
+			Help: "Article writes applied to the response cache, by scope: codes (the answers the write touched) or all (a bulk write, a lost notification link). A write through this process counts twice: at once, and when its notification comes back.",
+		}, []string{"scope"}),
+		cacheInvalidated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "errdex_cache_invalidated_total",
+			Help: "Answers dropped from the response cache because an article write may have changed them.",
+		}),
 		invalidationLinked: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "errdex_cache_invalidation_linked",
 			Help: "1 while this process is notified of article writes by any replica (its cache is coherent), else 0.",
@@ -106,7 +118,7 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 		return requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
 	}
 	reg.MustRegister(m.requests, m.duration, m.inFlight,
-		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.invalidationLinked, m.importRuns, m.importFailedFiles,
+		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.cacheInvalidations, m.cacheInvalidated, m.invalidationLinked, m.importRuns, m.importFailedFiles,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "errdex_unresolved_lookups_total",
 			Help: "Lookups of a valid code that found no article.",
@@ -118,6 +130,8 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 	// Zero series, so dashboards show 0 rather than nothing before the first run.
 	m.importRuns.WithLabelValues("ok")
 	m.importRuns.WithLabelValues("failed")
+	m.cacheInvalidations.WithLabelValues("codes")
+	m.cacheInvalidations.WithLabelValues("all")
 	return m
 }
 

@@ -47,6 +47,9 @@ func TestMetrics(t *testing.T) {
 		`errdex_cache_misses_total 2`,
 		`errdex_cache_evictions_total 0`,
 		`errdex_cache_invalidation_linked 0`, // Background is not running
+		`errdex_cache_invalidations_total{scope="all"} 0`,
+		`errdex_cache_invalidations_total{scope="codes"} 0`,
+		`errdex_cache_invalidated_total 0`,
 		`errdex_import_runs_total{result="ok"} 0`,
 		`errdex_import_failed_files_total 0`,
 		`errdex_http_requests_in_flight 1`, // the scrape itself

@@ -92,7 +92,7 @@ func (s *Server) Background(ctx context.Context) {
 	wg.Go(func() { s.unresolved.Run(ctx, 10*time.Second) })
 	if s.cache != nil {
 		wg.Go(func() {
-			s.store.ListenArticleChanges(ctx, s.cache.invalidate, s.metrics.setInvalidationLinked, s.logger)
+			s.store.ListenArticleChanges(ctx, s.invalidate, s.metrics.setInvalidationLinked, s.logger)
 		})
 	}
 	wg.Wait()
@@ -102,6 +102,16 @@ func (s *Server) Background(ctx context.Context) {
 // own cache is coherent before the notification comes back.
 func (s *Server) changed(t store.Touched) {
 	if s.cache != nil {
-		s.cache.invalidate(t)
+		s.invalidate(t)
 	}
+}
+
+// invalidate applies an article write to the cache and counts it.
+func (s *Server) invalidate(t store.Touched) {
+	scope := "codes"
+	if t.All {
+		scope = "all"
+	}
+	s.metrics.cacheInvalidations.WithLabelValues(scope).Inc()
+	s.metrics.cacheInvalidated.Add(float64(s.cache.invalidate(t)))
 }
