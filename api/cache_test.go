@@ -391,9 +391,9 @@ func TestCacheAgreesWithTheDatabase(t *testing.T) {
 	auth := e.auth(t)
 	codes := []string{"0x80070002", "0x80070003", "0x80070005", "0x8007000e", "0x80070057", "0x80070643", "0x80004005"}
 	rnd := rand.New(rand.NewPCG(10, 10))
-	some := func(min, max int) []string {
+	some := func(lo, hi int) []string {
 		picked := []string{}
-		for _, i := range rnd.Perm(len(codes))[:min+rnd.IntN(max-min+1)] {
+		for _, i := range rnd.Perm(len(codes))[:lo+rnd.IntN(hi-lo+1)] {
 			picked = append(picked, codes[i])
 		}
 		return picked
