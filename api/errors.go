@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -119,24 +120,70 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 		s.writeConditional(w, r, func(w http.ResponseWriter, r *http.Request) { s.writeLookupHTML(w, r, req) })
 		return
 	}
-	key := cacheKey{view: req.view, prefs: req.prefs.key, code: req.raw}
-	var gen uint64
-	if s.cache != nil {
-		if c, ok := s.cache.get(key); ok {
-			s.metrics.cacheHits.Inc()
-			if c.unresolved != "" {
-				s.unresolved.Record(c.unresolved, time.Now())
-			}
-			s.writeCached(w, r, c)
-			return
-		}
-		s.metrics.cacheMisses.Inc()
-		gen = s.cache.generation.Load()
-	}
-	res, err := s.lookup.Lookup(r.Context(), req.code, req.prefs.list)
+	c, err := s.answerFor(r, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if c.unresolved != "" {
+		s.unresolved.Record(c.unresolved, time.Now())
+	}
+	s.writeCached(w, r, c)
+}
+
+// answerFor returns req's answer: from the cache, or worked out once for
+// all the requests that miss the same answer at the same time (a code
+// everyone asks about, just edited), then cached.
+func (s *Server) answerFor(r *http.Request, req lookupRequest) (*cachedResponse, error) {
+	if s.cache == nil {
+		return s.answer(r.Context(), req, acceptsGzip(r))
+	}
+	key := cacheKey{view: req.view, prefs: req.prefs.key, code: req.raw}
+	if c, ok := s.cache.get(key); ok {
+		s.metrics.cacheHits.Inc()
+		return c, nil
+	}
+	s.metrics.cacheMisses.Inc()
+	// Worked out apart from the request that happens to come first, which
+	// may go away while the others wait, and bounded as any request is.
+	detached := context.WithoutCancel(r.Context())
+	flight := s.flights.DoChan(key.view+"\x00"+key.prefs+"\x00"+key.code, func() (any, error) {
+		ctx, cancel := context.WithCancel(detached)
+		if s.cfg.RequestTimeout > 0 {
+			ctx, cancel = context.WithTimeout(detached, s.cfg.RequestTimeout)
+		}
+		defer cancel()
+		gen := s.cache.generation.Load()
+		c, err := s.answer(ctx, req, true)
+		if err == nil {
+			s.cache.put(key, c, gen)
+		}
+		return c, err
+	})
+	select {
+	case res := <-flight:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*cachedResponse), nil
+	case <-r.Context().Done():
+		err := r.Context().Err()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// What the database call would have said, cut off at the deadline.
+			return nil, &article.Error{Kind: article.KindUnavailable, Message: "database unavailable", Err: err}
+		}
+		return nil, err
+	}
+}
+
+// answer works req's answer out from the database, with its gzip when
+// gzipToo: compressing is a third of a miss's CPU, worth it for an answer
+// kept for every later client, not for one only a client that does not
+// take gzip gets.
+func (s *Server) answer(ctx context.Context, req lookupRequest, gzipToo bool) (*cachedResponse, error) {
+	res, err := s.lookup.Find(ctx, req.code, req.prefs.list)
+	if err != nil {
+		return nil, err
 	}
 	var v any = lookupResponse{Query: req.raw, Result: res}
 	if req.view == viewBrief {
@@ -144,8 +191,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := encodeJSON(v)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	var lastModified time.Time
 	for _, m := range res.Articles {
@@ -153,18 +199,12 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 			lastModified = m.UpdatedAt
 		}
 	}
-	// Compressing is a third of a miss's CPU: worth it for an answer kept
-	// for every later client, not for one only this client gets and does
-	// not take gzip.
-	c := newCachedResponse(body, res.Lang, lastModified, s.cache != nil || acceptsGzip(r))
+	c := newCachedResponse(body, res.Lang, lastModified, gzipToo)
 	if len(res.Articles) == 0 {
 		c.unresolved = res.Code
 	}
 	c.filed, c.mentioned = res.DependsOn()
-	if s.cache != nil {
-		s.cache.put(key, c, gen)
-	}
-	s.writeCached(w, r, c)
+	return c, nil
 }
 
 func brief(query string, res *lookup.Result) briefResponse {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,6 +57,70 @@ func TestUncachedLookupIsOneQuery(t *testing.T) {
 		if n := counter.n.Load() - before; n != 1 {
 			t.Errorf("GET /errors/%s with the cache off sent %d statements, want 1", code, n)
 		}
+	}
+}
+
+// TestConcurrentMissesShareOneQuery: requests missing the same answer at
+// once (everyone asking about one code just after its case was edited)
+// wait for one database query instead of sending one each.
+func TestConcurrentMissesShareOneQuery(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &queryCounter{}
+	cfg.ConnConfig.Tracer = counter
+	st, err := store.OpenConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+
+	// Hold the articles table so that the first request's query waits.
+	ctx := context.Background()
+	locker, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE articles IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	before := counter.n.Load()
+	const clients = 8
+	statuses := make(chan int, clients)
+	for range clients {
+		go func() {
+			rec := httptest.NewRecorder()
+			e.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/errors/0x80070643", nil))
+			statuses <- rec.Code
+		}()
+	}
+	waitUntil(t, "a lookup waiting for the lock", 5*time.Second, func() bool {
+		var n int
+		err := locker.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+		return err == nil && n > 0
+	})
+	time.Sleep(200 * time.Millisecond) // the others meet it (or, unshared, start their own)
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range clients {
+		if status := <-statuses; status != http.StatusOK {
+			t.Errorf("a concurrent lookup answered %d", status)
+		}
+	}
+	if n := counter.n.Load() - before; n != 1 {
+		t.Errorf("%d concurrent lookups of one code sent %d statements, want 1", clients, n)
 	}
 }
 

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"log/slog"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type Server struct {
 	store      *store.Store
 	lookup     *lookup.Service
 	unresolved *lookup.Recorder
+	flights    singleflight.Group // lookups being worked out for the cache, by key
 	logger     *slog.Logger
 	router     chi.Router
 	metrics    *metrics

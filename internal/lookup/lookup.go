@@ -56,6 +56,16 @@ func New(st *store.Store, rec *Recorder) *Service { return &Service{store: st, u
 // language first, newest first. It returns KindUnavailable errors when the
 // database is down.
 func (s *Service) Lookup(ctx context.Context, code errcode.Code, prefs []string) (*Result, error) {
+	res, err := s.Find(ctx, code, prefs)
+	if err == nil && len(res.Articles) == 0 {
+		s.unresolved.Record(res.Code, time.Now())
+	}
+	return res, err
+}
+
+// Find is Lookup without counting an unresolved lookup, for an answer
+// shared by several requests, each of which counts itself.
+func (s *Service) Find(ctx context.Context, code errcode.Code, prefs []string) (*Result, error) {
 	canonical := code.String()
 	res := &Result{Code: canonical, Decoded: errcode.Decode(code), Equivalents: []Equivalent{}, Articles: []ArticleMatch{}}
 	codes := []string{canonical}
@@ -68,9 +78,6 @@ func (s *Service) Lookup(ctx context.Context, code errcode.Code, prefs []string)
 		return nil, err
 	}
 	res.Articles = Rank(arts, canonical, codes[1:], prefs)
-	if len(res.Articles) == 0 {
-		s.unresolved.Record(canonical, time.Now())
-	}
 	res.Lang = chosenLang(res.Articles, prefs)
 	return res, nil
 }
