@@ -42,10 +42,7 @@ func TestLookupCachingHeaders(t *testing.T) {
 	if res, _ := e.get(t, "/errors/0x80070005", "If-None-Match", `W/`+tag); res.StatusCode != http.StatusNotModified {
 		t.Errorf("weak If-None-Match: %d, want 304", res.StatusCode)
 	}
-	req := httptest.NewRequest(http.MethodGet, "/errors/0x80070005", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, req)
+	rec := e.getGzip("/errors/0x80070005")
 	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Body.Len() >= len(body) {
 		t.Errorf("gzip: Content-Encoding %q, %d bytes for %d", rec.Header().Get("Content-Encoding"), rec.Body.Len(), len(body))
 	}
@@ -60,6 +57,16 @@ func TestLookupCachingHeaders(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("ETag") == tag || !strings.Contains(string(body), "Renamed 0x80070005") {
 		t.Errorf("after edit: %d ETag %q (was %q) body has new title: %v", res.StatusCode, res.Header.Get("ETag"), tag, strings.Contains(string(body), "Renamed"))
 	}
+}
+
+// getGzip asks for target with Accept-Encoding: gzip, past the contract
+// check of env.get, which reads bodies as JSON.
+func (e *env) getGzip(target string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec
 }
 
 // TestEditReachesAnotherReplica runs two errdex servers on one database:
@@ -356,11 +363,7 @@ func TestUncachedLookupGzipsWhenAsked(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("plain GET: %d, Content-Encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
 	}
-	// Past the contract check, which reads bodies as JSON.
-	req := httptest.NewRequest(http.MethodGet, "/errors/0x80070005", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, req)
+	rec := e.getGzip("/errors/0x80070005")
 	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Body.Len() >= len(plain) {
 		t.Fatalf("gzip GET: Content-Encoding %q, %d bytes for %d", rec.Header().Get("Content-Encoding"), rec.Body.Len(), len(plain))
 	}

@@ -148,11 +148,12 @@ func (s *Server) answerFor(r *http.Request, req lookupRequest) (*cachedResponse,
 	// may go away while the others wait, and bounded as any request is.
 	detached := context.WithoutCancel(r.Context())
 	flight := s.flights.DoChan(key.view+"\x00"+key.prefs+"\x00"+key.code, func() (any, error) {
-		ctx, cancel := context.WithCancel(detached)
+		ctx := detached
 		if s.cfg.RequestTimeout > 0 {
+			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(detached, s.cfg.RequestTimeout)
+			defer cancel()
 		}
-		defer cancel()
 		gen := s.cache.generation.Load()
 		c, err := s.answer(ctx, req, true)
 		if err == nil {

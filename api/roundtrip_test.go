@@ -28,25 +28,33 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// TestUncachedLookupIsOneQuery proves the database-bound path costs one
-// statement per lookup, whatever the article's size: no N+1.
-func TestUncachedLookupIsOneQuery(t *testing.T) {
-	t.Parallel()
-	cfg, err := pgxpool.ParseConfig(testdb.URL(t))
+// countingEnv is a server with cfg on the database at url, seeded, whose
+// statements to PostgreSQL the returned counter counts.
+func countingEnv(t *testing.T, url string, cfg api.Config) (*env, *queryCounter) {
+	t.Helper()
+	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	counter := &queryCounter{}
-	cfg.ConnConfig.Tracer = counter
-	st, err := store.OpenConfig(context.Background(), cfg)
+	pcfg.ConnConfig.Tracer = counter
+	st, err := store.OpenConfig(context.Background(), pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	apiCfg := api.DefaultConfig()
-	apiCfg.CacheBytes = 0
-	e := &env{store: st, handler: api.NewServer(apiCfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	t.Cleanup(st.Close)
+	e := &env{store: st, handler: api.NewServer(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	return e, counter
+}
+
+// TestUncachedLookupIsOneQuery proves the database-bound path costs one
+// statement per lookup, whatever the article's size: no N+1.
+func TestUncachedLookupIsOneQuery(t *testing.T) {
+	t.Parallel()
+	cfg := api.DefaultConfig()
+	cfg.CacheBytes = 0
+	e, counter := countingEnv(t, testdb.URL(t), cfg)
 
 	for _, code := range []string{"0x80070643", "0x80070005", "0x80070643"} {
 		before := counter.n.Load()
@@ -66,19 +74,7 @@ func TestUncachedLookupIsOneQuery(t *testing.T) {
 func TestConcurrentMissesShareOneQuery(t *testing.T) {
 	t.Parallel()
 	url := testdb.URL(t)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &queryCounter{}
-	cfg.ConnConfig.Tracer = counter
-	st, err := store.OpenConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))}
-	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	e, counter := countingEnv(t, url, api.DefaultConfig())
 
 	// Hold the articles table so that the first request's query waits.
 	ctx := context.Background()

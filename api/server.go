@@ -5,12 +5,12 @@ package api
 import (
 	"context"
 	"fmt"
-	"golang.org/x/sync/singleflight"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/errdex/errdex/internal/lookup"
 	"github.com/errdex/errdex/internal/store"

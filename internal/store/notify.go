@@ -95,12 +95,12 @@ type notification struct {
 	Mentions []string `json:"mentions"`
 }
 
-// notifyChanged signals, at commit, that articles changed, touching t, and
-// returns what it signalled: t, or All when t is or does not fit.
+// notifyChanged signals, at commit, that articles changed, touching t (as
+// Merge leaves it: sorted, distinct), and returns what it signalled: t, or
+// All when t is or does not fit.
 func notifyChanged(ctx context.Context, tx pgx.Tx, t Touched) (Touched, error) {
 	payload := ""
 	if !t.All {
-		t.Merge(Touched{}) // sorted and distinct
 		b, err := json.Marshal(notification{Codes: t.Codes, Mentions: t.Mentions})
 		if err != nil {
 			return Touched{}, err
