@@ -136,9 +136,14 @@ type cacheKey struct {
 // answers it touched, so an editor at work leaves the rest of the cache
 // serving. The generation guards against a race: an answer computed from
 // data read before an invalidation is not stored after it.
+//
+// While unlinked (the notification link is down, so another replica's
+// write would go unseen) the cache is passed by: answers come from the
+// database until the link is back and the cache emptied.
 type responseCache struct {
 	entries    *otter.Cache[cacheKey, *cachedResponse]
 	generation atomic.Uint64
+	unlinked   atomic.Bool
 }
 
 func newResponseCache(maxBytes uint64, onEvict func()) *responseCache {

@@ -236,6 +236,55 @@ func TestCacheRelinksAfterLostNotifications(t *testing.T) {
 	})
 }
 
+// TestUnlinkedReplicaAnswersFromTheDatabase: while a replica's
+// notification link is down it cannot hear another replica's writes, so it
+// answers lookups from the database, without storing them, rather than
+// from a cache that may have gone stale.
+func TestUnlinkedReplicaAnswersFromTheDatabase(t *testing.T) {
+	t.Parallel()
+	st := testdb.Store(t)
+	logs := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ea := &env{store: st, handler: api.NewServer(api.DefaultConfig(), st, logs)} // the writer
+	b := api.NewServer(api.DefaultConfig(), st, logs)
+	eb := &env{store: st, handler: b}
+	auth := ea.auth(t)
+	createCase(t, ea, auth)
+	eb.get(t, "/errors/0x80070005")
+	hits := metricValue(t, eb, "errdex_cache_hits_total")
+	if eb.get(t, "/errors/0x80070005"); metricValue(t, eb, "errdex_cache_hits_total") != hits+1 {
+		t.Fatal("replica b did not cache its answer while linked")
+	}
+
+	b.SetLinked(false)
+	res, _ := ea.get(t, "/cases/access-denied/en")
+	if r, body := ea.send(t, http.MethodPatch, "/cases/access-denied/en", "application/merge-patch+json", `{"title": "Unheard 0x80070005"}`,
+		append([]string{"If-Match", res.Header.Get("ETag")}, auth...)...); r.StatusCode != 200 {
+		t.Fatalf("patch on the writer: %d %s", r.StatusCode, body)
+	}
+	misses := metricValue(t, eb, "errdex_cache_misses_total")
+	for range 2 {
+		if _, body := eb.get(t, "/errors/0x80070005"); !strings.Contains(string(body), "Unheard 0x80070005") {
+			t.Fatalf("the unlinked replica answered from its cache: %s", body)
+		}
+	}
+	eb.get(t, "/errors/0x80070002") // asked only while unlinked
+	if got := metricValue(t, eb, "errdex_cache_hits_total"); got != hits+1 {
+		t.Errorf("hits while unlinked: %v, want none", got-hits-1)
+	}
+	if got := metricValue(t, eb, "errdex_cache_misses_total"); got != misses+3 {
+		t.Errorf("misses while unlinked: %v, want 3", got-misses)
+	}
+	if got := metricValue(t, eb, "errdex_cache_invalidation_linked"); got != 0 {
+		t.Errorf("errdex_cache_invalidation_linked = %v while unlinked", got)
+	}
+
+	b.SetLinked(true)
+	misses = metricValue(t, eb, "errdex_cache_misses_total")
+	if eb.get(t, "/errors/0x80070002"); metricValue(t, eb, "errdex_cache_misses_total") != misses+1 {
+		t.Error("an answer worked out while unlinked was cached")
+	}
+}
+
 // TestEditDropsOnlyTouchedAnswers: an edit drops the cached answers that
 // depend on the edited case: those showing it, those showing a case it
 // links to or that links to it (they show its title), those for the code

@@ -138,6 +138,10 @@ func (s *Server) answerFor(r *http.Request, req lookupRequest) (*cachedResponse,
 	if s.cache == nil {
 		return s.answer(r.Context(), req, acceptsGzip(r))
 	}
+	if s.cache.unlinked.Load() {
+		s.metrics.cacheMisses.Inc()
+		return s.answer(r.Context(), req, acceptsGzip(r))
+	}
 	key := cacheKey{view: req.view, prefs: req.prefs.key, code: req.raw}
 	if c, ok := s.cache.get(key); ok {
 		s.metrics.cacheHits.Inc()

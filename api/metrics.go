@@ -36,8 +36,8 @@ type metrics struct {
 	cacheInvalidations *prometheus.CounterVec
 	cacheInvalidated   prometheus.Counter
 	// invalidationLinked is 1 while this process listens for every replica's
-	// article writes; 0 while that link is down, when its cache may serve
-	// an answer another replica changed until the link is back.
+	// article writes; 0 while that link is down, when lookups pass its
+	// cache by and go to the database.
 	invalidationLinked prometheus.Gauge
 
 	importRuns        *prometheus.CounterVec // by result: ok, failed
@@ -86,7 +86,7 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 		}),
 		cacheMisses: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "errdex_cache_misses_total",
-			Help: "Cacheable requests the response cache could not answer.",
+			Help: "Cacheable requests the response cache did not answer (all of them while errdex_cache_invalidation_linked is 0).",
 		}),
 		cacheEvictions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "errdex_cache_evictions_total",

@@ -88,16 +88,24 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 // Background runs the server's background work until ctx ends: flushing
 // the unresolved-lookup counts, and dropping the cached answers any
 // replica's article write touched (all of them when the notification
-// link was lost, when a write may have gone unseen).
+// link was lost, when a write may have gone unseen). Until the link is up,
+// and whenever it is down, lookups pass the cache by.
 func (s *Server) Background(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.unresolved.Run(ctx, 10*time.Second) })
 	if s.cache != nil {
-		wg.Go(func() {
-			s.store.ListenArticleChanges(ctx, s.invalidate, s.metrics.setInvalidationLinked, s.logger)
-		})
+		s.setLinked(false)
+		wg.Go(func() { s.store.ListenArticleChanges(ctx, s.invalidate, s.setLinked, s.logger) })
 	}
 	wg.Wait()
+}
+
+// setLinked records whether this process hears every replica's article
+// writes. Without Background it is never called: a lone process sees its
+// own writes, and its cache serves from the start.
+func (s *Server) setLinked(up bool) {
+	s.cache.unlinked.Store(!up)
+	s.metrics.setInvalidationLinked(up)
 }
 
 // changed is called after a successful write through this server, so its
