@@ -104,4 +104,33 @@ func TestInvalidCodesAreExplained(t *testing.T) {
 			t.Errorf("GET /errors/%s: %d %s, want 400 naming the code parameter", bad, res.StatusCode, body)
 		}
 	}
+	res, body := e.get(t, "/errors/ERROR_INSTAL_FAILURE")
+	if res.StatusCode != 400 || !strings.Contains(string(body), "no error code is named ERROR_INSTAL_FAILURE") {
+		t.Errorf("GET /errors/ERROR_INSTAL_FAILURE: %d %s, want 400 saying no code has that name", res.StatusCode, body)
+	}
+}
+
+// TestLookupByName: a code's name finds what its number finds, and the
+// answer quotes the name as asked.
+func TestLookupByName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	for name, want := range map[string]string{"ERROR_INSTALL_FAILURE": "0x00000643", "error_install_failure": "0x00000643", "E_ACCESSDENIED": "0x80070005"} {
+		res, body := e.get(t, "/errors/"+name+"?view=brief")
+		var got struct {
+			Query, Code string
+			Decoded     struct{ Name string }
+			Articles    []struct{ Slug string }
+		}
+		if err := json.Unmarshal(body, &got); res.StatusCode != 200 || err != nil {
+			t.Fatalf("GET /errors/%s: %d %s", name, res.StatusCode, body)
+		}
+		if got.Query != name || got.Code != want || got.Decoded.Name != strings.ToUpper(name) {
+			t.Errorf("GET /errors/%s: query %q, code %q, name %q; want %s named %s", name, got.Query, got.Code, got.Decoded.Name, want, strings.ToUpper(name))
+		}
+		if want == "0x00000643" && (len(got.Articles) != 1 || got.Articles[0].Slug != "seed") {
+			t.Errorf("GET /errors/%s: articles %+v, want the seed", name, got.Articles)
+		}
+	}
 }

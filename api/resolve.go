@@ -69,7 +69,7 @@ func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
 	seen := map[errcode.Code]bool{}
 	full := []resolvedCode{}
 	briefs := []resolvedBrief{}
-	for _, m := range errcode.Extract(req.Text) {
+	for _, m := range errcode.ExtractWithNames(req.Text) {
 		if seen[m.Code] || len(seen) == maxResolveCodes {
 			continue
 		}

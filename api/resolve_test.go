@@ -32,27 +32,37 @@ func (e *env) send(t *testing.T, method, target, contentType, body string, heade
 	return e.do(t, req)
 }
 
+// resolved is what the tests read of a POST /resolve answer.
+type resolved struct {
+	Codes []struct {
+		Text     string `json:"text"`
+		Code     string `json:"code"`
+		Articles []struct {
+			Slug        string `json:"slug"`
+			MatchedCode string `json:"matchedCode"`
+		} `json:"articles"`
+	} `json:"codes"`
+}
+
+// resolve posts body to /resolve and expects 200.
+func (e *env) resolve(t *testing.T, body string) resolved {
+	t.Helper()
+	res, answer := e.send(t, http.MethodPost, "/resolve", "application/json", body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST /resolve: %d %s", res.StatusCode, answer)
+	}
+	var got resolved
+	if err := json.Unmarshal(answer, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func TestResolveFindsCodesInOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
-	text := `{"text":"昨日から更新で０ｘ８００７０００５が出て、.NET は 0x80070643 で失敗します。再度 0x80070643。"}`
-	res, body := e.send(t, http.MethodPost, "/resolve", "application/json", text)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d: %s", res.StatusCode, body)
-	}
-	var got struct {
-		Codes []struct {
-			Text     string `json:"text"`
-			Code     string `json:"code"`
-			Articles []struct {
-				Slug string `json:"slug"`
-			} `json:"articles"`
-		} `json:"codes"`
-	}
-	if err := json.Unmarshal(body, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := e.resolve(t, `{"text":"昨日から更新で０ｘ８００７０００５が出て、.NET は 0x80070643 で失敗します。再度 0x80070643。"}`)
 	if len(got.Codes) != 2 || got.Codes[0].Code != "0x80070005" || got.Codes[1].Code != "0x80070643" {
 		t.Fatalf("codes = %+v, want 0x80070005 then 0x80070643 (repeat answered once)", got.Codes)
 	}
@@ -63,9 +73,25 @@ func TestResolveFindsCodesInOrder(t *testing.T) {
 		t.Errorf("0x80070643 articles = %+v, want the seed", got.Codes[1].Articles)
 	}
 
-	res, body = e.send(t, http.MethodPost, "/resolve", "application/json", `{"text":"0x80070643","view":"brief"}`)
+	res, body := e.send(t, http.MethodPost, "/resolve", "application/json", `{"text":"0x80070643","view":"brief"}`)
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"causes"`) {
 		t.Errorf("brief resolve: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestResolveFindsNames: a user pastes a name as often as a number. Each
+// is answered under its code, once, in order.
+func TestResolveFindsNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	got := e.resolve(t, `{"text":"Setup says ERROR_INSTALL_FAILURE, the log E_ACCESSDENIED (0x80070005); e_fail in lower case is prose."}`)
+	if len(got.Codes) != 2 || got.Codes[0].Text != "ERROR_INSTALL_FAILURE" || got.Codes[0].Code != "0x00000643" ||
+		got.Codes[1].Text != "E_ACCESSDENIED" || got.Codes[1].Code != "0x80070005" {
+		t.Fatalf("codes = %+v, want ERROR_INSTALL_FAILURE as 0x00000643, then E_ACCESSDENIED as 0x80070005 (its number answered once)", got.Codes)
+	}
+	if a := got.Codes[0].Articles; len(a) != 1 || a[0].Slug != "seed" || a[0].MatchedCode != "0x80070643" {
+		t.Errorf("ERROR_INSTALL_FAILURE articles = %+v, want the seed through its HRESULT", a)
 	}
 }
 

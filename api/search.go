@@ -89,7 +89,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res searchResponse
-	if codes := errcode.Extract(req.text); len(codes) > 0 {
+	if codes := errcode.ExtractWithNames(req.text); len(codes) > 0 {
 		res, err = s.searchCode(r, req, codes[0].Code)
 	} else {
 		res, err = s.searchText(r, req)

@@ -251,6 +251,12 @@ func TestSearchByCodeUsesLookupRanking(t *testing.T) {
 	if h := got.Hits[0]; h.Rank != 4 || len(h.Snippet.Highlights) == 0 {
 		t.Errorf("hit %+v, want rank 4 and the code highlighted", h)
 	}
+	// A name is a code too: ERROR_INSTALL_FAILURE is Win32 1603, whose
+	// HRESULT the case is filed under.
+	got = e.search(t, url.Values{"q": {"ERROR_INSTALL_FAILURE"}}, "Accept-Language", "ja")
+	if diff := cmp.Diff([]string{"dotnet/ja"}, got.keys()); got.Mode != "code" || got.Code != "0x00000643" || diff != "" {
+		t.Errorf("q=ERROR_INSTALL_FAILURE: mode %q code %q, hits (-want +got):\n%s", got.Mode, got.Code, diff)
+	}
 	// The draft filed under 0x80070005 stays hidden; paging goes one case at a time.
 	got = e.search(t, url.Values{"q": {"0x80070005"}, "limit": {"1"}})
 	if len(got.Hits) != 1 || got.NextCursor != "" {

@@ -5,7 +5,9 @@
 // Parse is the one normalizer for every way a code enters errdex (import,
 // lookup, search, the editor API), so that all of them agree on what a spelling
 // means. Extract finds codes inside free text. Decode explains a code's bits
-// and names it using tables generated from the mingw-w64 headers.
+// and names it using tables generated from the mingw-w64 headers; Parse
+// takes those names back (E_ACCESSDENIED), and ExtractWithNames finds them
+// in a user's message.
 package errcode
 
 //go:generate go run ./gen -o names_gen.go

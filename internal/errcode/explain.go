@@ -43,6 +43,13 @@ func explain(s, t string) *ParseError {
 	if len(ms) == 1 && hasLetter(t[:ms[0].Start]+t[ms[0].End:]) {
 		return fail(ReasonExtraText, fmt.Sprintf("found %s with other text around it; give the code alone", ms[0].Code))
 	}
+	if nameShaped(t) {
+		if v, ok := tableValue(strings.ToUpper(t)); ok {
+			c := Code(v)
+			return fail(ReasonUnknownName, fmt.Sprintf("%s is %s, which errdex reads as %s; ask for %s by number", strings.ToUpper(t), c, readAs(c), c))
+		}
+		return fail(ReasonUnknownName, fmt.Sprintf("no error code is named %s; names are spelled as in winerror.h, wuerror.h and ntstatus.h", t))
+	}
 	if !hasDigit(f, t) {
 		return fail(ReasonNoDigits, "no digits found")
 	}

@@ -33,7 +33,15 @@ type Match struct {
 //     counts and versions, so they are left alone.
 //
 // Nothing is deduplicated. A minus in front of 0x hex is not taken as a sign.
-func Extract(text string) []Match {
+func Extract(text string) []Match { return extract(text, false) }
+
+// ExtractWithNames is Extract that also finds the names Parse takes, as
+// whole words spelled as the headers spell them, in capitals: "the call
+// returned E_ACCESSDENIED" yields 0x80070005. Articles keep to Extract:
+// their prose names errors without meaning to link to them.
+func ExtractWithNames(text string) []Match { return extract(text, true) }
+
+func extract(text string, names bool) []Match {
 	var out []Match
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
@@ -48,6 +56,12 @@ func Extract(text string) []Match {
 				break
 			}
 			i += n
+		}
+		if names {
+			if c, ok := codesByName()[text[start:i]]; ok {
+				out = append(out, Match{Code: c, Text: text[start:i], Start: start, End: i})
+				continue
+			}
 		}
 		if m, ok := matchWord(text, start, i); ok {
 			out = append(out, m)

@@ -84,3 +84,34 @@ func TestExtract(t *testing.T) {
 		})
 	}
 }
+
+func TestExtractWithNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		text string
+		want []Match
+	}{
+		{"name and number in order", "it returned E_ACCESSDENIED, then 0x80070643",
+			[]Match{{0x80070005, "E_ACCESSDENIED", 12, 26}, {0x80070643, "0x80070643", 33, 43}}},
+		{"japanese around a win32 name", "ERROR_INSTALL_FAILUREで失敗",
+			[]Match{{0x643, "ERROR_INSTALL_FAILURE", 0, 21}}},
+		{"ntstatus name in parentheses", "crash (STATUS_ACCESS_VIOLATION)",
+			[]Match{{0xC0000005, "STATUS_ACCESS_VIOLATION", 7, 30}}},
+		{"lower case is prose", "e_accessdenied and error_success", nil},
+		{"part of a longer word", "MY_E_ACCESSDENIED E_ACCESSDENIED_X", nil},
+		{"a name left out", "S_FALSE", nil},
+		{"words that name nothing", "ERROR and STATUS_UNKNOWN_THING", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, ExtractWithNames(tt.text)); diff != "" {
+				t.Errorf("ExtractWithNames(%q) mismatch (-want +got):\n%s", tt.text, diff)
+			}
+			if got := Extract(tt.text); len(got) > 0 && tt.want != nil && got[0].Text == tt.want[0].Text {
+				t.Errorf("Extract(%q) found the name %q", tt.text, got[0].Text)
+			}
+		})
+	}
+}

@@ -7,16 +7,18 @@ import (
 	"unicode/utf8"
 )
 
-// maxInput bounds what Parse looks at. The longest sensible spelling
-// ("-2147483648", or a padded "0x0000000080070643UL") is far shorter; the bound
-// keeps error paths cheap and lets Parse fold into a stack buffer.
-const maxInput = 64
+// maxInput bounds what Parse looks at. The longest name is 66 bytes
+// (STATUS_GRAPHICS_PATH_CONTENT_GEOMETRY_TRANSFORMATION_NOT_SUPPORTED); the
+// longest sensible number ("-2147483648", or a padded
+// "0x0000000080070643UL") is far shorter. The bound keeps error paths cheap
+// and lets Parse fold into a stack buffer.
+const maxInput = 80
 
 // Reasons reported in ParseError.Reason. They are part of the API: callers map
 // them to messages and tests assert them, so never rename one.
 const (
 	ReasonEmpty         = "empty"          // nothing left after trimming spaces and punctuation
-	ReasonTooLong       = "too_long"       // more than 64 bytes
+	ReasonTooLong       = "too_long"       // more than 80 bytes
 	ReasonNotHex        = "not_hex"        // a character that cannot be part of a number
 	ReasonOutOfRange    = "out_of_range"   // does not fit in 32 bits (or int32 when negative)
 	ReasonSeparator     = "separator"      // digits split by space, _, -, ., ',', ':' or '
@@ -25,11 +27,12 @@ const (
 	ReasonMissingPrefix = "missing_prefix" // hex letters without 0x, and not exactly 8 digits
 	ReasonExtraText     = "extra_text"     // a code with words around it: use Extract for free text
 	ReasonMultiple      = "multiple"       // more than one code
+	ReasonUnknownName   = "unknown_name"   // shaped like E_FAIL or ERROR_*, but no code has that name
 )
 
 // ParseError says why input is not a code; Reason is a stable machine word, Detail a human sentence.
 type ParseError struct {
-	Input  string // the input as given, cut to 64 bytes so that logging it is safe
+	Input  string // the input as given, cut to 80 bytes so that logging it is safe
 	Reason string // one of the Reason* constants
 	Detail string // English sentence for people; may change between versions
 }
@@ -51,6 +54,8 @@ func (e *ParseError) Error() string {
 //	-2147023293                     leading minus: signed decimal, two's complement
 //	-0x7ff8f9bd                     leading minus on hex (how Python prints HRESULTs)
 //	０ｘ８００７０６４３            full-width forms, if not mixed with half-width
+//	E_ACCESSDENIED                  a name Decode gives, in any letter case
+//	ERROR_INSTALL_FAILURE           (Win32 names give the Win32 number: 0x00000643)
 //
 // Why exactly 8 digits are hex even when all are 0-9: that is how HRESULTs are
 // pasted from logs and dialogs ("80070643", "80240017"), while nobody writes
@@ -63,6 +68,9 @@ func Parse(s string) (Code, error) {
 	}
 	t := trim(s)
 	if c, ok := parseToken(t); ok {
+		return c, nil
+	}
+	if c, ok := named(t); ok {
 		return c, nil
 	}
 	return 0, explain(s, t)

@@ -78,6 +78,16 @@ func TestParse(t *testing.T) {
 		{"hash", "#0x80070643", 0x80070643},
 		{"trailing comma", "0x80070643,", 0x80070643},
 		{"ntstatus", "0xC0000005", 0xC0000005},
+		{"hresult name", "E_ACCESSDENIED", 0x80070005},
+		{"name in lower case", "e_accessdenied", 0x80070005},
+		{"name in brackets", "(E_FAIL)", 0x80004005},
+		{"win32 name", "ERROR_INSTALL_FAILURE", 0x643},
+		{"winsock name", "WSAECONNRESET", 10054},
+		{"windows update name", "WU_E_NOT_APPLICABLE", 0x80240017},
+		{"ntstatus name", "STATUS_ACCESS_VIOLATION", 0xC0000005},
+		{"success name", "S_OK", 0},
+		{"win32 success name", "ERROR_SUCCESS", 0},
+		{"longest name", "STATUS_GRAPHICS_PATH_CONTENT_GEOMETRY_TRANSFORMATION_NOT_SUPPORTED", 0xC01E0346},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,8 +116,8 @@ func TestParseInvalid(t *testing.T) {
 		{"。", ReasonEmpty},
 		{"-", ReasonEmpty}, // a lone minus is punctuation
 
-		{strings.Repeat("0", 65), ReasonTooLong},
-		{"0x80070643" + strings.Repeat(" ", 60), ReasonTooLong},
+		{strings.Repeat("0", maxInput+1), ReasonTooLong},
+		{"0x80070643" + strings.Repeat(" ", maxInput-9), ReasonTooLong},
 
 		{"0xGG", ReasonNotHex},
 		{"0x8007064G", ReasonNotHex},
@@ -124,6 +134,10 @@ func TestParseInvalid(t *testing.T) {
 		{"-0x80000001", ReasonOutOfRange},
 		{"0x123456789", ReasonOutOfRange},
 		{"0x800706430", ReasonOutOfRange},
+
+		{"ERROR_INSTAL_FAILURE", ReasonUnknownName},
+		{"E_NOSUCHTHING", ReasonUnknownName},
+		{"S_FALSE", ReasonUnknownName}, // 1, which reads as ERROR_INVALID_FUNCTION
 
 		{"0x8007_0643", ReasonSeparator},
 		{"0x8007-0643", ReasonSeparator},
@@ -216,4 +230,33 @@ func BenchmarkParse(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestParseEveryName: every name in the tables parses to its value and
+// is decoded under that name, but for those naming a value Decode reads
+// another way (S_FALSE is 1: ERROR_INVALID_FUNCTION), which are refused
+// with a reason saying so.
+func TestParseEveryName(t *testing.T) {
+	t.Parallel()
+	left := 0
+	for _, table := range [][]nameEntry{win32Names, hresultNames, ntstatusNames} {
+		for _, e := range table {
+			d := Decode(Code(e.value))
+			shown := d.Name == e.name || d.Win32 != nil && d.Win32.Name == e.name && e.value <= 0xFFFF
+			c, err := Parse(e.name)
+			switch {
+			case shown && (err != nil || uint32(c) != e.value):
+				t.Errorf("Parse(%q) = %v, %v; want %#x", e.name, c, err, e.value)
+			case !shown && err == nil:
+				t.Errorf("Parse(%q) = %v, which Decode names %q", e.name, c, d.Name)
+			case !shown:
+				left++
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Reason != ReasonUnknownName || !strings.Contains(pe.Detail, Code(e.value).String()) {
+					t.Errorf("Parse(%q): %v; want %s saying it is %v", e.name, err, ReasonUnknownName, Code(e.value))
+				}
+			}
+		}
+	}
+	t.Logf("%d names refused", left)
 }
