@@ -105,8 +105,8 @@ func TestInvalidCodesAreExplained(t *testing.T) {
 		}
 	}
 	res, body := e.get(t, "/errors/ERROR_INSTAL_FAILURE")
-	if res.StatusCode != 400 || !strings.Contains(string(body), "no error code is named ERROR_INSTAL_FAILURE") {
-		t.Errorf("GET /errors/ERROR_INSTAL_FAILURE: %d %s, want 400 saying no code has that name", res.StatusCode, body)
+	if res.StatusCode != 400 || !strings.Contains(string(body), "no error code is named ERROR_INSTAL_FAILURE; did you mean ERROR_INSTALL_FAILURE?") {
+		t.Errorf("GET /errors/ERROR_INSTAL_FAILURE: %d %s, want 400 naming the code meant", res.StatusCode, body)
 	}
 }
 

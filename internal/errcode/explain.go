@@ -48,6 +48,9 @@ func explain(s, t string) *ParseError {
 			c := Code(v)
 			return fail(ReasonUnknownName, fmt.Sprintf("%s is %s, which errdex reads as %s; ask for %s by number", strings.ToUpper(t), c, readAs(c), c))
 		}
+		if near := closestName(strings.ToUpper(t)); near != "" {
+			return fail(ReasonUnknownName, fmt.Sprintf("no error code is named %s; did you mean %s?", t, near))
+		}
 		return fail(ReasonUnknownName, fmt.Sprintf("no error code is named %s; names are spelled as in winerror.h, wuerror.h and ntstatus.h", t))
 	}
 	if !hasDigit(f, t) {

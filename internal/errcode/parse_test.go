@@ -208,6 +208,24 @@ func TestParseErrorMessage(t *testing.T) {
 
 // TestParseNoAlloc keeps the hot path (every lookup and search request)
 // allocation-free for already-canonical input.
+// TestParseSuggestsNames: a name a letter or two off is answered with the
+// name meant; one far from every name, with where names come from.
+func TestParseSuggestsNames(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"ERROR_INSTAL_FAILURE":   "did you mean ERROR_INSTALL_FAILURE?",
+		"e_acessdenied":          "did you mean E_ACCESSDENIED?",
+		"STATUS_ACCESS_VIOLATON": "did you mean STATUS_ACCESS_VIOLATION?",
+		"E_NOSUCHTHING_AT_ALL":   "names are spelled as in winerror.h",
+	} {
+		_, err := Parse(in)
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Reason != ReasonUnknownName || !strings.Contains(pe.Detail, want) {
+			t.Errorf("Parse(%q): %v; want %s saying %q", in, err, ReasonUnknownName, want)
+		}
+	}
+}
+
 func TestParseNoAlloc(t *testing.T) {
 	for _, in := range []string{"0x80070643", "80070643", "-2147023293", "０ｘ８００７０６４３"} {
 		if n := testing.AllocsPerRun(100, func() { _, _ = Parse(in) }); n != 0 {
