@@ -9,14 +9,14 @@ import (
 	"strings"
 )
 
-// conditional gives every successful GET that did not validate itself a
+// conditional gives every successful GET (and HEAD) that did not validate itself a
 // strong ETag from its body, and answers If-None-Match with 304: pages,
 // case lists and search results are then cheap to revalidate. Handlers
 // that set their own ETag (assets, single articles) and no-store responses
 // pass straight through.
 func (s *Server) conditional(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}

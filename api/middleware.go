@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,11 +70,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // routeOf finds the route pattern r would have been routed to ("" if none).
 func (s *Server) routeOf(r *http.Request) string {
-	path := r.URL.RawPath
-	if path == "" {
-		path = r.URL.Path
+	return s.router.Find(chi.NewRouteContext(), routeMethod(r.Method), routePath(r))
+}
+
+// routeMethod is the method a request is routed by: HEAD goes where GET
+// does (middleware.GetHead).
+func routeMethod(method string) string {
+	if method == http.MethodHead {
+		return http.MethodGet
 	}
-	return s.router.Find(chi.NewRouteContext(), r.Method, path)
+	return method
+}
+
+func routePath(r *http.Request) string {
+	if r.URL.RawPath != "" {
+		return r.URL.RawPath
+	}
+	return r.URL.Path
+}
+
+// flatRoutes puts every route of routes on a router of its own, for
+// allowed: chi's Find on the routes themselves takes any method at a
+// mount point (/cases), where the subrouter has not been asked yet.
+func flatRoutes(routes chi.Routes) *chi.Mux {
+	flat := chi.NewRouter()
+	nop := func(http.ResponseWriter, *http.Request) {}
+	chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error { //nolint:errcheck // the walk func returns nil
+		flat.MethodFunc(method, route, nop)
+		if bare := strings.TrimSuffix(route, "/"); bare != route && bare != "" {
+			flat.MethodFunc(method, bare, nop) // a mount point's root answers without its slash too
+		}
+		return nil
+	})
+	return flat
+}
+
+// allowed lists the methods r's path answers, for a 405's Allow header
+// (RFC 9110 15.5.6).
+func (s *Server) allowed(r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if s.flat.Find(chi.NewRouteContext(), routeMethod(m), routePath(r)) != "" {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
 }
 
 // recoverer turns a panic into a logged 500 problem.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/errdex/errdex/internal/store"
 )
@@ -12,15 +13,18 @@ import (
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// ServeHTTP (middleware.go) has given the request its id and deadline
-	// and will log and count it.
-	r.Use(s.recoverer, securityHeaders, s.cors, s.limitBody, s.authenticate, s.rateLimit)
+	// and will log and count it. Every GET answers HEAD too, as HTTP
+	// servers must (RFC 9110 9.1): net/http drops the body.
+	r.Use(s.recoverer, middleware.GetHead, securityHeaders, s.cors, s.limitBody, s.authenticate, s.rateLimit)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: typeRouteNotFound, Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such endpoint; see /openapi.yaml"})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		allowed := s.allowed(r)
+		w.Header().Set("Allow", allowed)
 		writeProblem(w, r, Problem{Type: typeMethodNotAllowed, Title: "Method not allowed", Status: http.StatusMethodNotAllowed,
-			Detail: r.Method + " is not allowed here"})
+			Detail: r.Method + " is not allowed here; allowed: " + allowed})
 	})
 
 	// Lookups validate themselves: their JSON answers come from the cache

@@ -60,6 +60,7 @@ type Server struct {
 	flights    singleflight.Group // lookups being worked out for the cache, by key
 	logger     *slog.Logger
 	router     chi.Router
+	flat       *chi.Mux // router's routes, flattened, to tell a 405 what is allowed
 	metrics    *metrics
 	limiter    *limiter       // nil when rate limiting is off
 	cache      *responseCache // nil when caching is off
@@ -82,6 +83,7 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) *Server {
 	s.cacheControlH = []string{fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d",
 		int(cfg.CacheMaxAge.Seconds()), int(cfg.StaleWhileRevalidate.Seconds()))}
 	s.router = s.routes()
+	s.flat = flatRoutes(s.router)
 	return s
 }
 

@@ -1,0 +1,73 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestHeadAnswersLikeGet: every GET answers HEAD, as HTTP servers must,
+// with GET's status and headers and no body on the wire; a client that has
+// the answer gets 304 to HEAD too.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	srv := httptest.NewServer(e.handler)
+	t.Cleanup(srv.Close)
+	// Without compression: Go's client asks for gzip on GET, never on HEAD.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, path := range []string{"/errors/0x80070643", "/errors/0x80070643?view=brief", "/cases/seed", "/search?q=0x80070643",
+		"/tags", "/healthz", "/widget.js", "/openapi.yaml", "/embed/errors/0x80070643", "/errors/0xZZ"} {
+		get, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Body.Close()
+		head, err := client.Head(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(head.Body)
+		head.Body.Close()
+		if head.StatusCode != get.StatusCode || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes; GET gave %d", path, head.StatusCode, len(body), get.StatusCode)
+		}
+		for _, h := range []string{"Content-Type", "Content-Length", "Etag", "Cache-Control", "Content-Language", "Last-Modified", "Vary"} {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("HEAD %s: %s %q, GET's %q", path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+
+	res, _ := e.get(t, "/errors/0x80070643")
+	req := httptest.NewRequest(http.MethodHead, "/errors/0x80070643", nil)
+	req.Header.Set("If-None-Match", res.Header.Get("ETag"))
+	if res, _ := e.do(t, req); res.StatusCode != http.StatusNotModified {
+		t.Errorf("HEAD with the ETag: %d, want 304", res.StatusCode)
+	}
+}
+
+// TestMethodNotAllowedSaysWhatIs: a 405 carries Allow (RFC 9110 15.5.6)
+// with the methods the path answers, and its problem names them.
+func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tt := range []struct{ method, path, allow string }{
+		{http.MethodDelete, "/errors/0x80070643", "GET, HEAD"},
+		{http.MethodPut, "/search", "GET, HEAD"},
+		{http.MethodGet, "/resolve", "POST"},
+		{http.MethodPost, "/cases/seed/en", "GET, HEAD, PUT, PATCH, DELETE"},
+		{http.MethodOptions, "/cases", "GET, HEAD, POST"},
+	} {
+		res, body := e.do(t, httptest.NewRequest(tt.method, tt.path, nil))
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", tt.method, tt.path, res.StatusCode, res.Header.Get("Allow"), tt.allow)
+		}
+		if want := "allowed: " + tt.allow; !strings.Contains(string(body), want) {
+			t.Errorf("%s %s: %s; want the problem to say %q", tt.method, tt.path, body, want)
+		}
+	}
+}
