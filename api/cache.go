@@ -21,10 +21,11 @@ import (
 // portals ask for the same few thousand codes all day, so a hit costs a
 // map read and a write of bytes.
 type cachedResponse struct {
-	body       []byte
-	gzipped    []byte // nil when compression would not pay
-	etag       string
-	unresolved string // the canonical code, when the answer has no article
+	body         []byte
+	gzipped      []byte // nil when compression would not pay
+	etag         string
+	lastModified time.Time // zero when no article answers
+	unresolved   string    // the canonical code, when the answer has no article
 	// What the answer depends on (lookup.Result.DependsOn).
 	filed, mentioned []string
 
@@ -59,7 +60,7 @@ var gzipWriters = sync.Pool{New: func() any {
 // cache holds them for long.
 func newCachedResponse(body []byte, contentLang string, lastModified time.Time, gzipToo bool) *cachedResponse {
 	sum := sha256.Sum256(body)
-	c := &cachedResponse{body: bytes.Clone(body)}
+	c := &cachedResponse{body: bytes.Clone(body), lastModified: lastModified}
 	if gzipToo && len(body) >= minGzip {
 		var buf bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
@@ -207,7 +208,8 @@ func (c *responseCache) invalidate(t store.Touched) int {
 }
 
 // writeCached writes a cached answer with its validators, answering 304
-// when the client has it already and gzip when the client takes it. Its
+// when the client has it already (If-None-Match, else If-Modified-Since)
+// and gzip when the client takes it. Its
 // Vary lists Accept too, for handleLookup.
 func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedResponse) {
 	h := w.Header() // keys in canonical form, as Header.Set would store them
@@ -224,7 +226,7 @@ func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedRe
 	if c.lastModifiedH != nil {
 		h["Last-Modified"] = c.lastModifiedH
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, c.etag) {
+	if notModified(r, c.etag, c.lastModified) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -46,10 +46,15 @@ func caseKey(r *http.Request) store.Key {
 }
 
 func writeArticle(w http.ResponseWriter, status int, a *article.Article) {
+	setValidators(w, a)
+	writeJSONStatus(w, status, a)
+}
+
+// setValidators sets the headers a 200 with a and a 304 for it both carry.
+func setValidators(w http.ResponseWriter, a *article.Article) {
 	w.Header().Set("ETag", etag(a))
 	w.Header().Set("Last-Modified", a.UpdatedAt.UTC().Format(http.TimeFormat))
 	w.Header().Set("Content-Language", a.Lang)
-	writeJSONStatus(w, status, a)
 }
 
 // handleGetCase answers GET /cases/{slug}: every language of a case.
@@ -79,8 +84,8 @@ func (s *Server) handleGetCaseLang(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag(a)) {
-		w.Header().Set("ETag", etag(a))
+	if notModified(r, etag(a), a.UpdatedAt) {
+		setValidators(w, a)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // conditional gives every successful GET (and HEAD) that did not validate itself a
@@ -42,7 +43,7 @@ func (s *Server) writeConditional(w http.ResponseWriter, r *http.Request, write 
 			h.Set("Cache-Control", "public, no-cache") // revalidate: the 304 is cheap
 		}
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && weakMatch(inm, tag) {
+	if notModified(r, tag, time.Time{}) {
 		h.Del("Content-Length")
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -85,3 +86,22 @@ func (w *conditionalWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *conditionalWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// notModified evaluates a GET's or HEAD's preconditions against a
+// representation with etag and lastModified (zero when it has none), in
+// RFC 9110's order (13.2.2): If-None-Match when sent, weakly compared;
+// else If-Modified-Since, at the one-second precision of HTTP dates.
+func notModified(r *http.Request, etag string, lastModified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		return weakMatch(inm, etag)
+	}
+	if lastModified.IsZero() {
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !lastModified.Truncate(time.Second).After(t)
+}

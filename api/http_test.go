@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHeadAnswersLikeGet: every GET answers HEAD, as HTTP servers must,
@@ -68,6 +69,47 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 		}
 		if want := "allowed: " + tt.allow; !strings.Contains(string(body), want) {
 			t.Errorf("%s %s: %s; want the problem to say %q", tt.method, tt.path, body, want)
+		}
+	}
+}
+
+// TestIfModifiedSince: lookups and articles carry Last-Modified, so a
+// client holding only the date (a proxy, an old cache) revalidates with
+// If-Modified-Since and gets 304 when nothing changed since; If-None-Match,
+// when sent, decides alone (RFC 9110 13.2.2).
+func TestIfModifiedSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	for _, path := range []string{"/errors/0x80070643", "/errors/0x80070643?view=brief", "/cases/seed/ja"} {
+		res, _ := e.get(t, path)
+		lm, err := http.ParseTime(res.Header.Get("Last-Modified"))
+		if res.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("GET %s: %d, Last-Modified %q", path, res.StatusCode, res.Header.Get("Last-Modified"))
+		}
+		date := func(d time.Duration) string { return lm.Add(d).UTC().Format(http.TimeFormat) }
+		for _, tt := range []struct {
+			name   string
+			header []string
+			want   int
+		}{
+			{"the date itself", []string{"If-Modified-Since", date(0)}, http.StatusNotModified},
+			{"a later date", []string{"If-Modified-Since", date(time.Hour)}, http.StatusNotModified},
+			{"an earlier date", []string{"If-Modified-Since", date(-time.Second)}, http.StatusOK},
+			{"not a date", []string{"If-Modified-Since", "yesterday"}, http.StatusOK},
+			{"a stale ETag wins over the date", []string{"If-None-Match", `"stale"`, "If-Modified-Since", date(time.Hour)}, http.StatusOK},
+			{"a weak ETag matches", []string{"If-None-Match", "W/" + res.Header.Get("ETag")}, http.StatusNotModified},
+		} {
+			got, body := e.get(t, path, tt.header...)
+			if got.StatusCode != tt.want {
+				t.Errorf("GET %s with %s: %d, want %d", path, tt.name, got.StatusCode, tt.want)
+			}
+			if got.StatusCode == http.StatusNotModified {
+				if len(body) != 0 || got.Header.Get("ETag") != res.Header.Get("ETag") || got.Header.Get("Last-Modified") != res.Header.Get("Last-Modified") {
+					t.Errorf("GET %s with %s: 304 with %d bytes, ETag %q, Last-Modified %q; want no body and the 200's validators",
+						path, tt.name, len(body), got.Header.Get("ETag"), got.Header.Get("Last-Modified"))
+				}
+			}
 		}
 	}
 }
