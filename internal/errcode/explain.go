@@ -44,11 +44,12 @@ func explain(s, t string) *ParseError {
 		return fail(ReasonExtraText, fmt.Sprintf("found %s with other text around it; give the code alone", ms[0].Code))
 	}
 	if nameShaped(t) {
-		if v, ok := tableValue(strings.ToUpper(t)); ok {
+		upper := strings.ToUpper(t)
+		if v, ok := tableValue(upper); ok {
 			c := Code(v)
-			return fail(ReasonUnknownName, fmt.Sprintf("%s is %s, which errdex reads as %s; ask for %s by number", strings.ToUpper(t), c, readAs(c), c))
+			return fail(ReasonUnknownName, fmt.Sprintf("%s is %s, which errdex reads as %s; ask for %s by number", upper, c, readAs(c), c))
 		}
-		if near := closestName(strings.ToUpper(t)); near != "" {
+		if near := closestName(upper); near != "" {
 			return fail(ReasonUnknownName, fmt.Sprintf("no error code is named %s; did you mean %s?", t, near))
 		}
 		return fail(ReasonUnknownName, fmt.Sprintf("no error code is named %s; names are spelled as in winerror.h, wuerror.h and ntstatus.h", t))

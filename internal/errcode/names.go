@@ -28,6 +28,8 @@ func named(name string) (Code, bool) {
 	if c, ok := codesByName()[name]; ok {
 		return c, true
 	}
+	// ASCII only: strings.ToUpper turns the look-alikes ı and ſ into I
+	// and S, and Parse refuses look-alikes.
 	for i := range len(name) {
 		if !isAlnum(name[i]) && name[i] != '_' {
 			return 0, false

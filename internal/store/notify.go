@@ -39,8 +39,15 @@ func (t *Touched) Merge(o Touched) {
 		*t = Touched{All: true}
 		return
 	}
-	t.Codes = slices.Compact(slices.Sorted(slices.Values(append(t.Codes, o.Codes...))))
-	t.Mentions = slices.Compact(slices.Sorted(slices.Values(append(t.Mentions, o.Mentions...))))
+	t.Codes = union(t.Codes, o.Codes)
+	t.Mentions = union(t.Mentions, o.Mentions)
+}
+
+// union returns a's and b's strings, sorted and distinct; it may reuse a.
+func union(a, b []string) []string {
+	a = append(a, b...)
+	slices.Sort(a)
+	return slices.Compact(a)
 }
 
 // maxTouchedArticles bounds the writes whose touched codes are named: a
