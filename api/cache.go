@@ -20,23 +20,38 @@ import (
 // cachedResponse is an encoded lookup answer, ready to write: chatbots and
 // portals ask for the same few thousand codes all day, so a hit costs a
 // map read and a write of bytes.
+//
+// It is made of four heap objects: itself, its two bodies and one string.
+// The collector marks every object the cache holds at each cycle, several
+// times a second under load, and with a full cache they are most of its
+// work (BenchmarkCollectFullCache).
 type cachedResponse struct {
 	body         []byte
-	gzipped      []byte // nil when compression would not pay
-	etag         string
+	gzipped      []byte    // nil when compression would not pay
 	lastModified time.Time // zero when no article answers
 	unresolved   string    // the canonical code, when the answer has no article
-	// What the answer depends on (lookup.Result.DependsOn).
-	filed, mentioned []string
+	// What the answer depends on (lookup.Result.DependsOn): codes separated
+	// by spaces.
+	filed, mentioned string
 
-	// Header values, built once: a hit then sets headers without allocating.
-	// Each slice has len == cap, so a later Add copies instead of writing
-	// into the shared array. The slices point into values, and the values
-	// into one string: a hit reads them from a few adjacent cache lines,
-	// not from ten objects strewn over a heap of cached answers.
-	etagH, contentLangH, lastModifiedH, lengthH, gzipLengthH []string
-	values                                                   [5]string
+	// Header values, indexed by the h* constants ("" for a header the
+	// answer has not), built once and all in one string. A hit sets each
+	// as values[i:i+1:i+1], without allocating: len == cap, so a later Add
+	// copies instead of writing into the struct.
+	values [5]string
 }
+
+// Indexes of cachedResponse.values.
+const (
+	hETag = iota
+	hContentLanguage
+	hLastModified
+	hContentLength
+	hGzipLength
+)
+
+// header is the value of header i (an h* constant), ready for a Header map.
+func (c *cachedResponse) header(i int) []string { return c.values[i : i+1 : i+1] }
 
 // Header values shared by every cached answer.
 var (
@@ -57,8 +72,11 @@ var gzipWriters = sync.Pool{New: func() any {
 
 // newCachedResponse keeps copies of body (and its gzip, when gzipToo) of
 // exactly their length: an encoder's buffer may be twice as large, and the
-// cache holds them for long.
-func newCachedResponse(body []byte, contentLang string, lastModified time.Time, gzipToo bool) *cachedResponse {
+// cache holds them for long. Two arrays, not one: together the two would
+// fall into the coarser size classes of larger objects and take more
+// memory. filed and mentioned are the codes the answer depends on
+// (lookup.Result.DependsOn).
+func newCachedResponse(body []byte, contentLang string, lastModified time.Time, filed, mentioned []string, gzipToo bool) *cachedResponse {
 	sum := sha256.Sum256(body)
 	c := &cachedResponse{body: bytes.Clone(body), lastModified: lastModified}
 	if gzipToo && len(body) >= minGzip {
@@ -77,21 +95,23 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time, 
 	if c.gzipped != nil {
 		gzipLength = strconv.Itoa(len(c.gzipped))
 	}
-	parts := [5]string{`"` + hex.EncodeToString(sum[:12]) + `"`, contentLang, lastMod, strconv.Itoa(len(body)), gzipLength}
+	var parts [7]string
+	parts[hETag] = `"` + hex.EncodeToString(sum[:12]) + `"`
+	parts[hContentLanguage], parts[hLastModified] = contentLang, lastMod
+	parts[hContentLength], parts[hGzipLength] = strconv.Itoa(len(body)), gzipLength
+	parts[5], parts[6] = strings.Join(filed, " "), strings.Join(mentioned, " ")
+	// One string for all of them: one object for the collector to mark.
 	all := strings.Join(parts[:], "")
 	for i, part := range parts {
-		c.values[i], all = all[:len(part)], all[len(part):]
-	}
-	c.etag = c.values[0]
-	c.etagH, c.lengthH = c.values[0:1:1], c.values[3:4:4]
-	if contentLang != "" {
-		c.contentLangH = c.values[1:2:2]
-	}
-	if lastMod != "" {
-		c.lastModifiedH = c.values[2:3:3]
-	}
-	if gzipLength != "" {
-		c.gzipLengthH = c.values[4:5:5]
+		part, all = all[:len(part)], all[len(part):]
+		switch i {
+		case 5:
+			c.filed = part
+		case 6:
+			c.mentioned = part
+		default:
+			c.values[i] = part
+		}
 	}
 	return c
 }
@@ -99,25 +119,19 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time, 
 // weight is about what the entry holds in memory: its bodies, and its
 // key, struct, codes and header values.
 func (c *cachedResponse) weight(key cacheKey) uint32 {
-	n := cap(c.body) + cap(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + 512
-	for _, code := range c.filed {
-		n += len(code) + 16
-	}
-	for _, code := range c.mentioned {
-		n += len(code) + 16
-	}
+	n := len(c.body) + len(c.gzipped) + len(key.view) + len(key.prefs) + len(key.code) + len(c.filed) + len(c.mentioned) + 512
 	return uint32(n)
 }
 
 // touchedBy reports whether a write that touched codes (as filed codes)
 // and mentions (as related items' codes) may have changed c.
 func (c *cachedResponse) touchedBy(codes, mentions map[string]bool) bool {
-	for _, code := range c.filed {
+	for code := range strings.SplitSeq(c.filed, " ") {
 		if codes[code] {
 			return true
 		}
 	}
-	for _, code := range c.mentioned {
+	for code := range strings.SplitSeq(c.mentioned, " ") {
 		if mentions[code] {
 			return true
 		}
@@ -213,29 +227,29 @@ func (c *responseCache) invalidate(t store.Touched) int {
 // Vary lists Accept too, for handleLookup.
 func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedResponse) {
 	h := w.Header() // keys in canonical form, as Header.Set would store them
-	h["Etag"] = c.etagH
+	h["Etag"] = c.header(hETag)
 	h["Cache-Control"] = s.cacheControlH
 	if v := h["Vary"]; v != nil {
 		h["Vary"] = append(v, varyH[0])
 	} else {
 		h["Vary"] = varyH
 	}
-	if c.contentLangH != nil {
-		h["Content-Language"] = c.contentLangH
+	if c.values[hContentLanguage] != "" {
+		h["Content-Language"] = c.header(hContentLanguage)
 	}
-	if c.lastModifiedH != nil {
-		h["Last-Modified"] = c.lastModifiedH
+	if c.values[hLastModified] != "" {
+		h["Last-Modified"] = c.header(hLastModified)
 	}
-	if notModified(r, c.etag, c.lastModified) {
+	if notModified(r, c.values[hETag], c.lastModified) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h["Content-Type"] = jsonTypeH
 	body := c.body
-	h["Content-Length"] = c.lengthH
+	h["Content-Length"] = c.header(hContentLength)
 	if c.gzipped != nil && acceptsGzip(r) {
 		h["Content-Encoding"] = gzipH
-		h["Content-Length"] = c.gzipLengthH
+		h["Content-Length"] = c.header(hGzipLength)
 		body = c.gzipped
 	}
 	w.WriteHeader(http.StatusOK)

@@ -204,11 +204,11 @@ func (s *Server) answer(ctx context.Context, req lookupRequest, gzipToo bool) (*
 			lastModified = m.UpdatedAt
 		}
 	}
-	c := newCachedResponse(body, res.Lang, lastModified, gzipToo)
+	filed, mentioned := res.DependsOn()
+	c := newCachedResponse(body, res.Lang, lastModified, filed, mentioned, gzipToo)
 	if len(res.Articles) == 0 {
 		c.unresolved = res.Code
 	}
-	c.filed, c.mentioned = res.DependsOn()
 	return c, nil
 }
 
