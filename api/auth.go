@@ -22,7 +22,7 @@ const (
 // so a client learns at once that its token is wrong.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
+		h := headerValue(r.Header, "Authorization")
 		if h == "" {
 			next.ServeHTTP(w, r)
 			return

@@ -271,7 +271,7 @@ func weakMatch(header, etag string) bool {
 
 // acceptsGzip reports whether Accept-Encoding takes gzip with a q above 0.
 func acceptsGzip(r *http.Request) bool {
-	for rest := r.Header.Get("Accept-Encoding"); rest != ""; {
+	for rest := headerValue(r.Header, "Accept-Encoding"); rest != ""; {
 		var part string
 		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")

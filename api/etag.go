@@ -92,13 +92,13 @@ func (w *conditionalWriter) Unwrap() http.ResponseWriter { return w.ResponseWrit
 // RFC 9110's order (13.2.2): If-None-Match when sent, weakly compared;
 // else If-Modified-Since, at the one-second precision of HTTP dates.
 func notModified(r *http.Request, etag string, lastModified time.Time) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
+	if inm := headerValue(r.Header, "If-None-Match"); inm != "" {
 		return weakMatch(inm, etag)
 	}
 	if lastModified.IsZero() {
 		return false
 	}
-	ims := r.Header.Get("If-Modified-Since")
+	ims := headerValue(r.Header, "If-Modified-Since")
 	if ims == "" {
 		return false
 	}

@@ -45,7 +45,7 @@ func newNegotiation() *negotiation {
 // preferences are the languages a request asks for: lang (a query
 // parameter, already validated), else its Accept-Language.
 func (n *negotiation) preferences(lang string, r *http.Request) langPrefs {
-	h := langHeaders{lang, r.Header.Get("Accept-Language")}
+	h := langHeaders{lang, headerValue(r.Header, "Accept-Language")}
 	if h == (langHeaders{}) {
 		return langPrefs{} // no preference: lookup.Preferences("", "") is empty too
 	}
@@ -63,7 +63,7 @@ func (n *negotiation) preferences(lang string, r *http.Request) langPrefs {
 // preference, */* and no Accept at all mean JSON: API clients must never
 // be surprised by a page.
 func (n *negotiation) wantsHTML(r *http.Request) bool {
-	accept := r.Header.Values("Accept")
+	accept := r.Header["Accept"] // canonical key: as Values, without canonicalizing it
 	switch {
 	case len(accept) == 0:
 		return false

@@ -136,10 +136,21 @@ var requestIDPrefix = func() string {
 
 var requestCounter atomic.Uint64
 
+// headerValue is the first value of the request header key, which must be
+// in canonical form (as Header.Set stores it). It is Header.Get without
+// canonicalizing key on every call: a lookup reads eight headers, most of
+// them absent, and that check was half of each read.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // newRequestID is the client's X-Request-Id when it sent a sane one (so
 // its logs and ours join up), else a generated one.
 func newRequestID(r *http.Request) string {
-	if id := r.Header.Get(middleware.RequestIDHeader); id != "" && saneRequestID(id) {
+	if id := headerValue(r.Header, middleware.RequestIDHeader); id != "" && saneRequestID(id) {
 		return id
 	}
 	n := requestCounter.Add(1)
