@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +27,11 @@ type metrics struct {
 
 	requests *prometheus.CounterVec   // by method, route pattern, status
 	duration *prometheus.HistogramVec // by method, route pattern, status
-	inFlight prometheus.Gauge
+	// Requests being answered now, read at each scrape by the gauge
+	// errdex_http_requests_in_flight: an atomic add is one instruction,
+	// where a Gauge's Inc and Dec are compare-and-swap loops that every
+	// request runs twice.
+	inFlight atomic.Int64
 
 	cacheHits      prometheus.Counter
 	cacheMisses    prometheus.Counter
@@ -76,10 +81,6 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 			Help:    "Time to answer HTTP requests, by method, chi route pattern and status.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route", "status"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "errdex_http_requests_in_flight",
-			Help: "HTTP requests being answered now.",
-		}),
 		cacheHits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "errdex_cache_hits_total",
 			Help: "Responses served from the response cache.",
@@ -117,7 +118,11 @@ func newMetrics(pool *pgxpool.Pool, unresolved func() uint64) *metrics {
 		code := strconv.Itoa(k.status)
 		return requestSeries{m.requests.WithLabelValues(k.method, k.route, code), m.duration.WithLabelValues(k.method, k.route, code)}
 	}
-	reg.MustRegister(m.requests, m.duration, m.inFlight,
+	reg.MustRegister(m.requests, m.duration,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "errdex_http_requests_in_flight",
+			Help: "HTTP requests being answered now.",
+		}, func() float64 { return float64(m.inFlight.Load()) }),
 		m.cacheHits, m.cacheMisses, m.cacheEvictions, m.cacheInvalidations, m.cacheInvalidated, m.invalidationLinked, m.importRuns, m.importFailedFiles,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "errdex_unresolved_lookups_total",

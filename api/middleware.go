@@ -34,9 +34,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q.idH[0] = q.id
 	w.Header()[middleware.RequestIDHeader] = q.idH[:]
 	r = r.WithContext(q)
-	s.metrics.inFlight.Inc()
+	s.metrics.inFlight.Add(1)
 	s.router.ServeHTTP(&q.w, r)
-	s.metrics.inFlight.Dec()
+	s.metrics.inFlight.Add(-1)
 	q.end()
 
 	status := q.w.status
