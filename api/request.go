@@ -138,7 +138,7 @@ var requestCounter atomic.Uint64
 
 // headerValue is the first value of the request header key, which must be
 // in canonical form (as Header.Set stores it). It is Header.Get without
-// canonicalizing key on every call: a lookup reads eight headers, most of
+// canonicalizing key on every call: a lookup reads seven headers, most of
 // them absent, and that check was half of each read.
 func headerValue(h http.Header, key string) string {
 	if v := h[key]; len(v) > 0 {
