@@ -30,8 +30,8 @@ type cachedResponse struct {
 	gzipped      []byte    // nil when compression would not pay
 	lastModified time.Time // zero when no article answers
 	unresolved   string    // the canonical code, when the answer has no article
-	// What the answer depends on (lookup.Result.DependsOn): codes separated
-	// by spaces.
+	// What the answer depends on (lookup.Result.DependsOn): codes, which
+	// have no spaces, separated by spaces.
 	filed, mentioned string
 
 	// Header values, indexed by the h* constants ("" for a header the
@@ -95,19 +95,21 @@ func newCachedResponse(body []byte, contentLang string, lastModified time.Time, 
 	if c.gzipped != nil {
 		gzipLength = strconv.Itoa(len(c.gzipped))
 	}
-	var parts [7]string
+	// The header values, then the filed and the mentioned codes, in one
+	// string: one object for the collector to mark.
+	const filedAt, mentionedAt = len(c.values), len(c.values) + 1
+	var parts [len(c.values) + 2]string
 	parts[hETag] = `"` + hex.EncodeToString(sum[:12]) + `"`
 	parts[hContentLanguage], parts[hLastModified] = contentLang, lastMod
 	parts[hContentLength], parts[hGzipLength] = strconv.Itoa(len(body)), gzipLength
-	parts[5], parts[6] = strings.Join(filed, " "), strings.Join(mentioned, " ")
-	// One string for all of them: one object for the collector to mark.
+	parts[filedAt], parts[mentionedAt] = strings.Join(filed, " "), strings.Join(mentioned, " ")
 	all := strings.Join(parts[:], "")
 	for i, part := range parts {
 		part, all = all[:len(part)], all[len(part):]
 		switch i {
-		case 5:
+		case filedAt:
 			c.filed = part
-		case 6:
+		case mentionedAt:
 			c.mentioned = part
 		default:
 			c.values[i] = part
