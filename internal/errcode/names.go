@@ -5,6 +5,9 @@ import (
 	"sync"
 )
 
+// nameTables are the generated tables of names, for the lookups by name.
+var nameTables = [][]nameEntry{win32Names, hresultNames, ntstatusNames}
+
 // codesByName maps the names Decode gives (E_ACCESSDENIED, ERROR_INSTALL_FAILURE,
 // STATUS_ACCESS_VIOLATION, WU_E_NOT_APPLICABLE, ...) back to their codes: users
 // paste a name as often as a number. A name Decode would not show for its
@@ -12,7 +15,7 @@ import (
 // S_FALSE is 1, which Decode reads as ERROR_INVALID_FUNCTION.
 var codesByName = sync.OnceValue(func() map[string]Code {
 	m := make(map[string]Code, len(win32Names)+len(hresultNames)+len(ntstatusNames))
-	for _, t := range [][]nameEntry{win32Names, hresultNames, ntstatusNames} {
+	for _, t := range nameTables {
 		for _, e := range t {
 			d := Decode(Code(e.value))
 			if d.Name == e.name || d.Win32 != nil && d.Win32.Name == e.name && e.value <= 0xFFFF {
@@ -64,7 +67,7 @@ func nameShaped(s string) bool {
 // tableValue finds name in the tables, including the names codesByName
 // leaves out. Only failed parses call it.
 func tableValue(name string) (uint32, bool) {
-	for _, t := range [][]nameEntry{win32Names, hresultNames, ntstatusNames} {
+	for _, t := range nameTables {
 		for _, e := range t {
 			if e.name == name {
 				return e.value, true
@@ -94,7 +97,7 @@ func closestName(name string) string {
 	}
 	best, bestDist := "", 3
 	rows := make([]int, 2*(len(name)+3))
-	for _, t := range [][]nameEntry{win32Names, hresultNames, ntstatusNames} {
+	for _, t := range nameTables {
 		for _, e := range t {
 			if d := len(e.name) - len(name); d > 2 || d < -2 || e.name[0] != name[0] {
 				continue

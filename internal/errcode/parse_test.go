@@ -257,7 +257,7 @@ func BenchmarkParse(b *testing.B) {
 func TestParseEveryName(t *testing.T) {
 	t.Parallel()
 	left := 0
-	for _, table := range [][]nameEntry{win32Names, hresultNames, ntstatusNames} {
+	for _, table := range nameTables {
 		for _, e := range table {
 			d := Decode(Code(e.value))
 			shown := d.Name == e.name || d.Win32 != nil && d.Win32.Name == e.name && e.value <= 0xFFFF

@@ -333,7 +333,11 @@ func TestEditNamesWhatARacingWriteAdded(t *testing.T) {
 		edited <- result{touched, err}
 	}()
 	// Once it waits on the racing write's lock, let that write commit.
-	for {
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatal("the edit never waited on the racing write's lock")
+		}
 		var waiting int
 		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
