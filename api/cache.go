@@ -14,6 +14,7 @@ import (
 
 	"github.com/maypok86/otter/v2"
 
+	"github.com/errdex/errdex/internal/httpserver"
 	"github.com/errdex/errdex/internal/store"
 )
 
@@ -255,7 +256,7 @@ func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, c *cachedRe
 		body = c.gzipped
 	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(body) //nolint:errcheck // the client went away
+	httpserver.WriteBody(w, r, body) //nolint:errcheck // the client went away
 }
 
 // weakMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).

@@ -5,12 +5,14 @@
 #   A  errdex, cache on and warm
 #   B  bench/minimal: net/http writing the same response from memory: the
 #      body and errdex's header lines (BENCH_HEADERS=0 leaves it out), with
-#      errdex's http.Server settings (internal/httpserver: its timeouts).
+#      errdex's http.Server settings and body writes (internal/httpserver:
+#      its timeouts, and WriteBody's one burst for a large body).
 #      The issue's ceiling: what errdex adds to it is router, middleware,
 #      logging, metrics and cache
 #   B' bench/minimal -bare writing the body with only Content-Type, with
-#      net/http's defaults and a header timeout: the fastest net/http can
-#      answer at all; B over B' is what errdex's headers and timeouts cost
+#      net/http's defaults, a header timeout and a plain Write: net/http as
+#      its documentation shows it; B over B' is what errdex's headers,
+#      timeouts and one-burst writes change
 #   C  nginx serving the same bodies as static files
 #   D  errdex with the cache off (the database-bound path)
 #   E  errdex, cache on and warm, while an editor saves a change to one of

@@ -3,10 +3,12 @@
 // GET /errors/{code} with those bytes, and nothing else — no router, no
 // middleware, no logging, no metrics.
 //
-// It runs with errdex's http.Server settings (internal/httpserver: header,
-// write and idle timeouts), which any server facing clients needs and which
-// cost net/http a little on every request; -bare serves with net/http's
-// defaults and a header timeout only, the fastest net/http can be made.
+// It runs with errdex's http.Server settings and writes its bodies as errdex
+// does (internal/httpserver: header, write and idle timeouts, which any
+// server facing clients needs and which cost net/http a little on every
+// request, and WriteBody, which sends a large body in one burst); -bare
+// serves with net/http's defaults and a header timeout only, and writes
+// with a plain Write, as net/http's documentation shows.
 //
 // With -headers it also sends the header lines of a file on every response:
 // given errdex's, it writes the same response as errdex, the ceiling the
@@ -77,7 +79,11 @@ func main() {
 		}
 		h["Content-Type"] = contentType
 		h["Content-Length"] = res.length
-		w.Write(res.body) //nolint:errcheck // the client went away
+		if *bare {
+			w.Write(res.body) //nolint:errcheck // the client went away
+		} else {
+			httpserver.WriteBody(w, r, res.body) //nolint:errcheck // as errdex writes its answers
+		}
 	})
 	var srv *http.Server
 	if *bare {

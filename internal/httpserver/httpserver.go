@@ -14,6 +14,7 @@ import (
 // out still gets its answer written; it is never under 30 s, so a client
 // that stops reading cannot hold a connection longer than that. It sets no
 // ReadTimeout: the handler gives a request with a body its own deadline.
+// It keeps each TCP connection in its requests' contexts, for WriteBody.
 func New(h http.Handler, requestTimeout time.Duration, errorLog *log.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -22,5 +23,6 @@ func New(h http.Handler, requestTimeout time.Duration, errorLog *log.Logger) *ht
 		IdleTimeout:       120 * time.Second, // between requests on a kept-alive connection
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          errorLog,
+		ConnContext:       withConn,
 	}
 }
