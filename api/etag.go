@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/errdex/errdex/internal/httpserver"
 )
 
 // conditional gives every successful GET (and HEAD) that did not validate itself a
@@ -50,7 +52,7 @@ func (s *Server) writeConditional(w http.ResponseWriter, r *http.Request, write 
 	}
 	h.Set("Content-Length", strconv.Itoa(cw.buf.Len()))
 	w.WriteHeader(http.StatusOK)
-	w.Write(cw.buf.Bytes()) //nolint:errcheck // the client went away
+	httpserver.WriteBody(w, r, cw.buf.Bytes()) //nolint:errcheck // the client went away
 }
 
 // conditionalWriter buffers a 200 response that carries no validator of
@@ -82,6 +84,19 @@ func (w *conditionalWriter) Write(b []byte) (int, error) {
 		return w.buf.Write(b)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// FlushError sends what was written so far, unless the response is held
+// back for its ETag: then all of it goes at the end. (Through Unwrap, a
+// flush would send the headers without it.)
+func (w *conditionalWriter) FlushError() error {
+	if !w.decided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.buffering {
+		return nil
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the connection.
