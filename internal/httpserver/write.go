@@ -27,17 +27,20 @@ func withConn(ctx context.Context, c net.Conn) context.Context {
 }
 
 // WriteBody writes body, the whole of the response's body, to w. On a TCP
-// connection of a server made by New it leaves in one burst: net/http writes
-// a 9 KiB answer in two system calls, a 4 KiB one (its buffer, headers
-// first) and the rest, and the client is woken, and on the network sent
-// segments, for each; holding the socket corked (TCP_CORK) across both sends
-// full segments only, and wakes the client once. nginx does the same for its
-// static files (tcp_nopush). Under make bench's load this is the difference
-// between 2 and 1 wake-ups of the client per answer: errdex and the minimal
-// server each answer about 1.2× the requests per second (BENCHMARKS.md).
+// connection of a server made by New, a body of corkFrom bytes or more
+// leaves in one burst. net/http sends a 9 KiB answer in two writes, its 4
+// KiB buffer (headers first) and then the rest; each wakes the client, and
+// on a network each ends in a short segment. With the socket corked
+// (TCP_CORK) across both, the kernel sends full segments and wakes the
+// client once, as nginx does for its static files (tcp_nopush). Under make
+// bench's load errdex answers 1.14× the requests per second with it, and
+// the minimal server 1.19× (BENCHMARKS.md, session 13).
 //
 // Anywhere else (a small body, a HEAD request, another kind of connection,
-// another server, a system without TCP_CORK) it is w.Write(body).
+// another server, a system without TCP_CORK) it is w.Write(body). A
+// ResponseWriter that holds the body back must implement FlushError: the
+// flush WriteBody makes would otherwise reach the connection through its
+// Unwrap and send the headers early.
 func WriteBody(w http.ResponseWriter, r *http.Request, body []byte) (int, error) {
 	rc, _ := r.Context().Value(connKey{}).(syscall.RawConn)
 	if !canCork || rc == nil || len(body) < corkFrom || r.Method == http.MethodHead {
