@@ -78,7 +78,7 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	if isEditor(r) {
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	writeJSON(w, res)
+	writeJSON(w, r, res)
 }
 
 // handleTags answers GET /tags: every tag of published articles with how
@@ -94,5 +94,5 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, map[string]any{"tags": tags})
+	writeJSON(w, r, map[string]any{"tags": tags})
 }

@@ -45,9 +45,9 @@ func caseKey(r *http.Request) store.Key {
 	return store.Key{Slug: slug, Lang: chi.URLParam(r, "lang")}
 }
 
-func writeArticle(w http.ResponseWriter, status int, a *article.Article) {
+func writeArticle(w http.ResponseWriter, r *http.Request, status int, a *article.Article) {
 	setValidators(w, a)
-	writeJSONStatus(w, status, a)
+	writeJSONStatus(w, r, status, a)
 }
 
 // setValidators sets the headers a 200 with a and a 304 for it both carry.
@@ -69,7 +69,7 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, article.Errorf(article.KindNotFound, "case %s not found", key.Slug))
 		return
 	}
-	writeJSON(w, map[string]any{"slug": key.Slug, "articles": arts})
+	writeJSON(w, r, map[string]any{"slug": key.Slug, "articles": arts})
 }
 
 // handleGetCaseLang answers GET /cases/{slug}/{lang}. Drafts and archived
@@ -89,7 +89,7 @@ func (s *Server) handleGetCaseLang(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	writeArticle(w, http.StatusOK, a)
+	writeArticle(w, r, http.StatusOK, a)
 }
 
 // handleCreateCase answers POST /cases with a JSON or markdown article.
@@ -113,7 +113,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	}
 	s.changed(touched)
 	w.Header().Set("Location", caseLocation(saved))
-	writeArticle(w, http.StatusCreated, saved)
+	writeArticle(w, r, http.StatusCreated, saved)
 }
 
 // handlePutCase answers PUT /cases/{slug}/{lang}: a full replace guarded by
@@ -213,7 +213,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, key store.Key, i
 		return
 	}
 	s.changed(touched)
-	writeArticle(w, http.StatusOK, saved)
+	writeArticle(w, r, http.StatusOK, saved)
 }
 
 func (s *Server) change(r *http.Request, origin string) store.Change {
@@ -356,13 +356,13 @@ func (s *Server) handleRevisions(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, map[string]any{"revisions": revs})
+	writeJSON(w, r, map[string]any{"revisions": revs})
 }
 
 // handleRevision answers GET /cases/{slug}/{lang}/revisions/{n}.
 func (s *Server) handleRevision(w http.ResponseWriter, r *http.Request) {
 	if rev, _, ok := s.revision(w, r); ok {
-		writeJSON(w, rev)
+		writeJSON(w, r, rev)
 	}
 }
 

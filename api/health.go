@@ -9,7 +9,7 @@ import (
 // handleHealthz answers as long as the process serves HTTP.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, map[string]string{"status": "ok"})
+	writeJSON(w, r, map[string]string{"status": "ok"})
 }
 
 // handleReadyz answers 200 only while the database answers, so a load
@@ -22,5 +22,5 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, map[string]string{"status": "ready"})
+	writeJSON(w, r, map[string]string{"status": "ready"})
 }

@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/errdex/errdex/internal/httpserver"
 )
 
 // TestHeadAnswersLikeGet: every GET answers HEAD, as HTTP servers must,
@@ -111,5 +115,68 @@ func TestIfModifiedSince(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAnswersOnErrdexServer asks the same questions of errdex behind the
+// http.Server it runs with (httpserver.New, where a large body is written
+// corked) and behind httptest's (plain writes): the bodies and their
+// lengths and headers must agree, over one kept-alive connection each.
+func TestAnswersOnErrdexServer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.importFiles(t, map[string]string{"seed.md": seedFile(t)})
+	plain := httptest.NewServer(e.handler)
+	t.Cleanup(plain.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpserver.New(e.handler, 0, nil)
+	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	t.Cleanup(func() { srv.Close() })
+
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxConnsPerHost: 1}}
+	ask := func(base, method, path, body string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatalf("%s %s: reading the body: %v", method, path, err)
+		}
+		return res, b
+	}
+	largest := 0
+	for _, q := range []struct{ method, path, body string }{
+		{http.MethodGet, "/errors/0x80070643", ""},       // the cache
+		{http.MethodGet, "/errors/0x80070643", ""},       // a hit
+		{http.MethodHead, "/errors/0x80070643", ""},      // no body to send
+		{http.MethodGet, "/cases/seed", ""},              // writeConditional
+		{http.MethodGet, "/embed/errors/0x80070643", ""}, // a page
+		{http.MethodPost, "/resolve", `{"text":"Windows Update failed with 0x80070643 again"}`},
+		{http.MethodGet, "/search?q=0x80070643", ""},
+	} {
+		want, wantBody := ask(plain.URL, q.method, q.path, q.body)
+		got, gotBody := ask("http://"+ln.Addr().String(), q.method, q.path, q.body)
+		if got.StatusCode != want.StatusCode || got.ContentLength != want.ContentLength || !bytes.Equal(gotBody, wantBody) {
+			t.Errorf("%s %s: %d, Content-Length %d, %d bytes; httptest's server: %d, %d, %d bytes",
+				q.method, q.path, got.StatusCode, got.ContentLength, len(gotBody), want.StatusCode, want.ContentLength, len(wantBody))
+		}
+		for _, h := range []string{"Content-Type", "Etag", "Cache-Control", "Content-Language", "Vary"} {
+			if got.Header.Get(h) != want.Header.Get(h) {
+				t.Errorf("%s %s: %s %q; httptest's server: %q", q.method, q.path, h, got.Header.Get(h), want.Header.Get(h))
+			}
+		}
+		largest = max(largest, len(gotBody))
+	}
+	if largest < 4<<10 {
+		t.Errorf("the largest answer is %d bytes: none is large enough to be written corked", largest)
 	}
 }

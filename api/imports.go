@@ -93,7 +93,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSONStatus(w, status, rep)
+	writeJSONStatus(w, r, status, rep)
 }
 
 func checkZip(zr *zip.Reader, maxUnpacked int64) error {

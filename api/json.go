@@ -12,29 +12,37 @@ import (
 	"strings"
 
 	"github.com/errdex/errdex/internal/article"
+	"github.com/errdex/errdex/internal/httpserver"
 )
 
 // writeJSON sends v as JSON with status 200.
-func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
+	writeJSONStatus(w, r, http.StatusOK, v)
+}
 
 // writeJSONStatus encodes v before writing anything, so an encoding failure
 // still becomes a clean 500 instead of a truncated body.
-func writeJSONStatus(w http.ResponseWriter, status int, v any) {
+func writeJSONStatus(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := encodeJSON(v)
 	if err != nil {
 		http.Error(w, `{"type":"urn:errdex:problem:internal","title":"Internal error","status":500}`, http.StatusInternalServerError)
 		return
 	}
-	writeBody(w, status, body)
+	writeBody(w, r, status, body)
 }
 
-func writeBody(w http.ResponseWriter, status int, body []byte) {
+func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	if _, held := w.(*conditionalWriter); held {
+		// writeConditional sends it, in one burst, once it has its ETag.
+		w.Write(body) //nolint:errcheck // to memory
+		return
+	}
+	httpserver.WriteBody(w, r, body) //nolint:errcheck // the client went away; nothing to do
 }
 
 // encodeJSON encodes without HTML escaping: bodies are JSON, and commands

@@ -51,7 +51,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.RequestID = requestID(r.Context())
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSONStatus(w, p.Status, p)
+	writeJSONStatus(w, r, p.Status, p)
 }
 
 // statusClientClosed is what the access log and metrics record for a

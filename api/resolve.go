@@ -87,8 +87,8 @@ func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
 	}
 	addVary(w.Header(), "Accept-Language")
 	if req.View == viewBrief {
-		writeJSON(w, map[string]any{"codes": briefs})
+		writeJSON(w, r, map[string]any{"codes": briefs})
 		return
 	}
-	writeJSON(w, map[string]any{"codes": full})
+	writeJSON(w, r, map[string]any{"codes": full})
 }

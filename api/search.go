@@ -99,7 +99,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.Query = req.text
-	writeJSON(w, res)
+	writeJSON(w, r, res)
 }
 
 func (s *Server) searchText(r *http.Request, req searchRequest) (searchResponse, error) {

@@ -30,5 +30,5 @@ func (s *Server) handleUnresolved(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, map[string]any{"codes": top})
+	writeJSON(w, r, map[string]any{"codes": top})
 }
