@@ -14,7 +14,11 @@ var nameTables = [][]nameEntry{win32Names, hresultNames, ntstatusNames}
 // value is left out, so that looking a name up answers with that name:
 // S_FALSE is 1, which Decode reads as ERROR_INVALID_FUNCTION.
 var codesByName = sync.OnceValue(func() map[string]Code {
-	m := make(map[string]Code, len(win32Names)+len(hresultNames)+len(ntstatusNames))
+	n := 0
+	for _, t := range nameTables {
+		n += len(t)
+	}
+	m := make(map[string]Code, n)
 	for _, t := range nameTables {
 		for _, e := range t {
 			d := Decode(Code(e.value))

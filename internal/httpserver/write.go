@@ -42,8 +42,11 @@ func withConn(ctx context.Context, c net.Conn) context.Context {
 // flush WriteBody makes would otherwise reach the connection through its
 // Unwrap and send the headers early.
 func WriteBody(w http.ResponseWriter, r *http.Request, body []byte) (int, error) {
+	if !canCork || len(body) < corkFrom || r.Method == http.MethodHead {
+		return w.Write(body)
+	}
 	rc, _ := r.Context().Value(connKey{}).(syscall.RawConn)
-	if !canCork || rc == nil || len(body) < corkFrom || r.Method == http.MethodHead {
+	if rc == nil {
 		return w.Write(body)
 	}
 	if rc.Control(cork) != nil {
