@@ -32,7 +32,7 @@ func BenchmarkCollectFullCache(b *testing.B) {
 		body.WriteString(`{}]}}`)
 		r := newCachedResponse([]byte(body.String()), "en", modified,
 			[]string{code(), code()}, []string{code(), code(), code(), code()}, true)
-		c.put(cacheKey{view: "full", prefs: "en", code: strings.Clone(code())}, r, c.generation.Load())
+		c.put(cacheKey{view: "full", prefs: "en", code: code()}, r, c.generation.Load())
 	}
 	for b.Loop() {
 		runtime.GC()
